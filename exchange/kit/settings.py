@@ -1,0 +1,45 @@
+"""Settings, environment first (prefix ``EXCHANGE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("points-exchange")) / "pgdata"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXCHANGE_", extra="ignore")
+
+    database_url: str | None = None
+    """PostgreSQL to use. Unset: the embedded server in ``data_dir``."""
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    env: Literal["development", "production"] = "development"
+    secret_key: str | None = None
+    webhook_allow_private_targets: bool = False
+
+    currency: str = "EUR"
+    """The program's settlement currency: purchases in any other are refused."""
+
+    pool_size: int = 10
+    max_query_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    introspection: bool = True
+    hold_default_ttl_seconds: int = 900
+    hold_max_ttl_seconds: int = 7 * 24 * 3600
+    hold_sweep_interval_seconds: float = 5.0
+    debug: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

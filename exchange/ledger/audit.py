@@ -1,0 +1,87 @@
+"""The ledger invariants of contract section 7, checked over the whole database.
+
+Each check is one SQL query that returns the violating rows; an empty result means it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exchange.kit.db import Conn
+
+CHECKS: dict[str, tuple[str, str]] = {
+    "entries_balance": (
+        "Every journal entry's postings sum to zero points (rule 1).",
+        "SELECT entry_id AS subject, sum(points) AS detail FROM postings"
+        " GROUP BY entry_id HAVING sum(points) <> 0",
+    ),
+    "balance_equals_postings": (
+        "A member's balance equals the sum of its postings (rule 2).",
+        "SELECT b.member_id AS subject, b.balance - coalesce(p.total, 0) AS detail"
+        " FROM member_balances b LEFT JOIN (SELECT account_id, sum(points) AS total"
+        "   FROM postings GROUP BY account_id) p ON p.account_id = b.account_id"
+        " WHERE b.balance <> coalesce(p.total, 0)",
+    ),
+    "balance_equals_lots": (
+        "A member's balance equals its lots' remaining points less its debt (rule 2).",
+        "SELECT b.member_id AS subject, b.balance - (coalesce(l.total, 0) - b.debt) AS detail"
+        " FROM member_balances b LEFT JOIN (SELECT member_id, sum(remaining) AS total"
+        "   FROM lots GROUP BY member_id) l ON l.member_id = b.member_id"
+        " WHERE b.balance <> coalesce(l.total, 0) - b.debt",
+    ),
+    "holds_covered": (
+        "Held points are covered by the member's available lots (rules 3 and 5).",
+        "SELECT b.member_id AS subject, b.held - coalesce(l.total, 0) AS detail"
+        " FROM member_balances b LEFT JOIN (SELECT member_id, sum(remaining) AS total"
+        "   FROM lots WHERE available_at <= now() GROUP BY member_id) l"
+        "   ON l.member_id = b.member_id WHERE b.held > coalesce(l.total, 0)",
+    ),
+    "held_equals_open_holds": (
+        "A member's held points equal the points of its AUTHORIZED holds.",
+        "SELECT b.member_id AS subject, b.held - coalesce(h.total, 0) AS detail"
+        " FROM member_balances b LEFT JOIN (SELECT member_id, sum(points) AS total"
+        "   FROM holds WHERE status = 'AUTHORIZED' GROUP BY member_id) h"
+        "   ON h.member_id = b.member_id WHERE b.held <> coalesce(h.total, 0)",
+    ),
+    "lots_match_consumptions": (
+        "Every lot's remaining points equal its points less what was consumed (rule 4).",
+        "SELECT l.id AS subject, l.remaining - (l.points - coalesce(c.total, 0)) AS detail"
+        " FROM lots l LEFT JOIN (SELECT lot_id, sum(points) AS total FROM lot_consumptions"
+        "   GROUP BY lot_id) c ON c.lot_id = l.id"
+        " WHERE l.remaining <> l.points - coalesce(c.total, 0)",
+    ),
+    "burns_traced_to_lots": (
+        "Every burned point is traced to a lot and so to its issuer (rule 4).",
+        "SELECT e.id AS subject, e.points - coalesce(sum(c.points), 0) AS detail"
+        " FROM journal_entries e LEFT JOIN lot_consumptions c"
+        "   ON c.entry_id = e.id AND c.kind = 'BURN'"
+        " WHERE e.kind = 'BURN' GROUP BY e.id, e.points"
+        " HAVING e.points <> coalesce(sum(c.points), 0)",
+    ),
+    "available_not_negative": (
+        "No member's balance goes below zero except by a recorded debt (rule 3).",
+        "SELECT member_id AS subject, balance AS detail FROM member_balances"
+        " WHERE balance < -debt OR held < 0 OR debt < 0",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    description: str
+    violations: list[tuple[int, int]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+async def run_audit(conn: Conn, *, limit: int = 100) -> list[CheckResult]:
+    results = []
+    for name, (description, sql) in CHECKS.items():
+        cur = await conn.execute(f"{sql} LIMIT {int(limit)}")  # type: ignore[arg-type]
+        rows = await cur.fetchall()
+        results.append(CheckResult(name, description,
+                                   [(int(r["subject"]), int(r["detail"])) for r in rows]))
+    return results

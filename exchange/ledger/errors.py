@@ -1,0 +1,59 @@
+"""Refusals of the ledger, each with the stable code of contract section 4."""
+
+from __future__ import annotations
+
+from exchange.kit.errors import ExchangeError, NotFound
+
+
+class MemberNotFound(NotFound):
+    """No member with that id/card/external id, or one the calling partner was never shown."""
+
+    code = "MEMBER_NOT_FOUND"
+
+
+class MemberClosed(ExchangeError):
+    """The member's account is closed: nothing moves any more."""
+
+    code = "MEMBER_CLOSED"
+
+
+class MemberAlreadyEnrolled(ExchangeError):
+    """Enrolment with an email, phone or card number that another member already has."""
+
+    code = "MEMBER_ALREADY_ENROLLED"
+
+
+class InsufficientPoints(ExchangeError):
+    """A burn, hold or transfer larger than the member's available balance."""
+
+    code = "INSUFFICIENT_POINTS"
+
+
+class HoldNotFound(NotFound):
+    """No hold with that id for the calling partner."""
+
+    code = "HOLD_NOT_FOUND"
+
+
+class HoldExpired(ExchangeError):
+    """The hold's time ran out before the capture; its points went back to the member."""
+
+    code = "HOLD_EXPIRED"
+
+
+class HoldAlreadyFinal(ExchangeError):
+    """The hold was already captured, voided or expired."""
+
+    code = "HOLD_ALREADY_FINAL"
+
+
+class TransactionNotFound(NotFound):
+    """No transaction with that id for the calling partner (or of the wrong kind)."""
+
+    code = "NOT_FOUND"
+
+
+class AmountExceedsOriginal(ExchangeError):
+    """A reversal, refund or capture larger than what is left of the original."""
+
+    code = "AMOUNT_EXCEEDS_ORIGINAL"

@@ -1,0 +1,303 @@
+"""Ledger tables. Posted rows (entries, postings, lot consumptions) are append-only.
+
+Sign convention: a posting's points are positive when they increase the account. An earn
+posts +N to the member and -N to the issuing partner's ISSUED account; a burn posts -N to the
+member and +N to the redeeming partner's REDEEMED account. Every entry sums to zero.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.kit.db import Base
+
+PRICE = Numeric(18, 6)
+TS = DateTime(timezone=True)
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    card_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), server_default="ACTIVE")
+    enrolled_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+
+    __table_args__ = (CheckConstraint("status IN ('ACTIVE', 'CLOSED')", name="status"),)
+
+
+class MemberPartnerLink(Base):
+    """A partner has been shown this member (enrolled it, scanned its card, or earned for it)."""
+
+    __tablename__ = "member_partner_links"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+
+    __table_args__ = (
+        Index(
+            "uq_member_partner_links_external",
+            "partner_id",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+    )
+
+
+class Account(Base):
+    """A points account: one per member, two per partner, and the operator's."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('MEMBER', 'PARTNER_ISSUED', 'PARTNER_REDEEMED', 'OPERATOR_BONUS',"
+            " 'OPERATOR_BREAKAGE', 'OPERATOR_ADJUSTMENT')",
+            name="kind",
+        ),
+        CheckConstraint(
+            "(kind = 'MEMBER') = (member_id IS NOT NULL)"
+            " AND (kind LIKE 'PARTNER_%') = (partner_id IS NOT NULL)",
+            name="owner",
+        ),
+        Index("uq_accounts_member", "member_id", unique=True,
+              postgresql_where=text("member_id IS NOT NULL")),
+        Index("uq_accounts_partner_kind", "partner_id", "kind", unique=True,
+              postgresql_where=text("partner_id IS NOT NULL")),
+        Index("uq_accounts_operator_kind", "kind", unique=True,
+              postgresql_where=text("partner_id IS NULL AND member_id IS NULL")),
+    )
+
+
+class MemberBalance(Base):
+    """The one row every movement of a member's points locks (``FOR UPDATE``).
+
+    balance = sum of the member's postings = sum of its lots' remaining - debt.
+    available = balance - held - pending (pending: lots not yet available).
+    """
+
+    __tablename__ = "member_balances"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    balance: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    held: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    debt: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+
+    __table_args__ = (
+        CheckConstraint("held >= 0", name="held_not_negative"),
+        CheckConstraint("debt >= 0", name="debt_not_negative"),
+        CheckConstraint("balance >= -debt", name="balance_covers_debt"),
+    )
+
+
+class JournalEntry(Base):
+    """One business transaction: what happened, at which prices, for which order."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(TS)
+    posted_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+    original_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    hold_id: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    issue_price: Mapped[Decimal | None] = mapped_column(PRICE)
+    redemption_value: Mapped[Decimal | None] = mapped_column(PRICE)
+    earn_rate: Mapped[Decimal | None] = mapped_column(PRICE)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('EARN', 'EARN_REVERSAL', 'BURN', 'BURN_REFUND', 'TRANSFER_IN',"
+            " 'TRANSFER_OUT', 'EXPIRY', 'ADJUSTMENT', 'BONUS')",
+            name="kind",
+        ),
+        CheckConstraint("points >= 0", name="points_not_negative"),
+        Index("ix_journal_entries_member", "member_id", "id"),
+        Index("ix_journal_entries_partner", "partner_id", "id"),
+        Index("ix_journal_entries_original", "original_entry_id",
+              postgresql_where=text("original_entry_id IS NOT NULL")),
+    )
+
+
+class Posting(Base):
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint("points <> 0", name="points_not_zero"),
+        Index("ix_postings_entry", "entry_id"),
+        Index("ix_postings_account", "account_id", "id"),
+    )
+
+
+class Lot(Base):
+    """Points earned together: who issued them, when they become available and expire."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    issuer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    issue_price: Mapped[Decimal | None] = mapped_column(PRICE)
+    earned_at: Mapped[datetime] = mapped_column(TS)
+    available_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime | None] = mapped_column(TS)
+
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_in_range"),
+        Index("ix_lots_member_open", "member_id", "expires_at", "id",
+              postgresql_where=text("remaining > 0")),
+        Index("ix_lots_entry", "entry_id"),
+    )
+
+
+class LotConsumption(Base):
+    """Points taken from (positive) or given back to (negative) a lot, and by which entry.
+
+    Burns record the redeeming partner, so every burned point knows who issued it and where it
+    was spent; refunds record the consumption they give back.
+    """
+
+    __tablename__ = "lot_consumptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    issuer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    redeemer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    refunds_consumption_id: Mapped[int | None] = mapped_column(ForeignKey("lot_consumptions.id"))
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('BURN', 'REFUND', 'REVERSAL', 'DEBT', 'EXPIRY', 'TRANSFER')", name="kind"
+        ),
+        CheckConstraint("points <> 0", name="points_not_zero"),
+        CheckConstraint("(kind = 'REFUND') = (points < 0)", name="sign_by_kind"),
+        Index("ix_lot_consumptions_entry", "entry_id"),
+        Index("ix_lot_consumptions_lot", "lot_id"),
+    )
+
+
+class Hold(Base):
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    captured_points: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), server_default="AUTHORIZED")
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime] = mapped_column(TS)
+    finalized_at: Mapped[datetime | None] = mapped_column(TS)
+    capture_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('AUTHORIZED', 'CAPTURED', 'VOIDED', 'EXPIRED')", name="status"
+        ),
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint("captured_points >= 0 AND captured_points <= points", name="captured"),
+        Index("ix_holds_member_open", "member_id", "expires_at",
+              postgresql_where=text("status = 'AUTHORIZED'")),
+        Index("ix_holds_open_expiry", "expires_at",
+              postgresql_where=text("status = 'AUTHORIZED'")),
+        Index("ix_holds_partner", "partner_id", "id"),
+    )
+
+
+class IdempotencyRecord(Base):
+    """One per (caller, key): the unique constraint is what makes retries safe."""
+
+    __tablename__ = "idempotency_records"
+
+    caller: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+
+
+class OutboxEvent(Base):
+    """A business event, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    member_seq: Mapped[int | None] = mapped_column(BigInteger)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+
+    __table_args__ = (Index("ix_outbox_events_partner", "partner_id", "id"),)
+
+
+__all__ = [
+    "Account",
+    "Hold",
+    "IdempotencyRecord",
+    "JournalEntry",
+    "Lot",
+    "LotConsumption",
+    "Member",
+    "MemberBalance",
+    "MemberPartnerLink",
+    "OutboxEvent",
+    "Posting",
+]
