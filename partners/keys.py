@@ -54,7 +54,11 @@ def hash_key(secret: str) -> str:
 
 
 async def create_key(
-    conn: Conn, *, role: Role, partner_id: int | None, name: str | None = None,
+    conn: Conn,
+    *,
+    role: Role,
+    partner_id: int | None,
+    name: str | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedKey:
     if (role == "partner") != (partner_id is not None):
@@ -90,8 +94,12 @@ async def authenticate(conn: Conn, secret: str, *, now: datetime) -> KeyOwner | 
 
 
 async def revoke_key(
-    conn: Conn, *, key_id: int | None = None, prefix: str | None = None,
-    partner_id: int | None = None, at: datetime,
+    conn: Conn,
+    *,
+    key_id: int | None = None,
+    prefix: str | None = None,
+    partner_id: int | None = None,
+    at: datetime,
 ) -> KeyInfo:
     """Revoke now, or at ``at`` in the future (an overlap window for rotation)."""
     cur = await conn.execute(

@@ -52,30 +52,43 @@ def parse_price(value: str, field: str) -> Decimal:
     except InvalidOperation:
         raise InvalidAmount(f"{field} {value!r} is not a decimal number", field=[field]) from None
     exponent = price.as_tuple().exponent
-    if not price.is_finite() or price < 0 or price > MAX_PRICE or (
-        isinstance(exponent, int) and exponent < -6
+    if (
+        not price.is_finite()
+        or price < 0
+        or price > MAX_PRICE
+        or (isinstance(exponent, int) and exponent < -6)
     ):
-        raise InvalidAmount(f"{field} must be between 0 and {MAX_PRICE} with at most 6 decimals",
-                            field=[field])
+        raise InvalidAmount(
+            f"{field} must be between 0 and {MAX_PRICE} with at most 6 decimals", field=[field]
+        )
     return price
 
 
-async def create_partner(conn: Conn, new: NewPartner, *, now: datetime) -> tuple[Partner, IssuedKey]:
+async def create_partner(
+    conn: Conn, new: NewPartner, *, now: datetime
+) -> tuple[Partner, IssuedKey]:
     """Register a partner with its two points accounts, its first price and first API key."""
     if not CODE.match(new.code):
         raise InvalidInput("code must be 2 to 32 of A-Z, 0-9 and _", field=["code"])
     if not new.name.strip() or len(new.name) > 200:
         raise InvalidInput("name must be 1 to 200 characters", field=["name"])
     if new.point_validity_days is not None and not 0 < new.point_validity_days <= 36500:
-        raise InvalidInput("pointValidityDays must be between 1 and 36500",
-                           field=["pointValidityDays"])
+        raise InvalidInput(
+            "pointValidityDays must be between 1 and 36500", field=["pointValidityDays"]
+        )
     try:
         async with conn.transaction():
             cur = await conn.execute(
                 "INSERT INTO partners (code, name, billing, earn_rate, point_validity_days,"
                 " created_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING *",
-                (new.code, new.name.strip(), new.billing, new.earn_rate,
-                 new.point_validity_days, now),
+                (
+                    new.code,
+                    new.name.strip(),
+                    new.billing,
+                    new.earn_rate,
+                    new.point_validity_days,
+                    now,
+                ),
             )
     except psycopg.errors.UniqueViolation:
         raise PartnerExists(f"a partner with code {new.code} exists", field=["code"]) from None
@@ -85,15 +98,26 @@ async def create_partner(conn: Conn, new: NewPartner, *, now: datetime) -> tuple
         " ('PARTNER_REDEEMED', %s)",
         (partner.id, partner.id),
     )
-    await set_price(conn, partner_id=partner.id, effective_from=now, issue_price=new.issue_price,
-                    redemption_value=new.redemption_value, currency=new.currency)
+    await set_price(
+        conn,
+        partner_id=partner.id,
+        effective_from=now,
+        issue_price=new.issue_price,
+        redemption_value=new.redemption_value,
+        currency=new.currency,
+    )
     key = await create_key(conn, role="partner", partner_id=partner.id, name="first key")
     return partner, key
 
 
 async def set_price(
-    conn: Conn, *, partner_id: int, effective_from: datetime, issue_price: Decimal,
-    redemption_value: Decimal, currency: str,
+    conn: Conn,
+    *,
+    partner_id: int,
+    effective_from: datetime,
+    issue_price: Decimal,
+    redemption_value: Decimal,
+    currency: str,
 ) -> None:
     await conn.execute(
         "INSERT INTO partner_prices (partner_id, effective_from, issue_price, redemption_value,"
@@ -110,7 +134,9 @@ def _partner(row: dict[str, Any] | None) -> Partner:
     return Partner(**{name: row[name] for name in Partner.__dataclass_fields__})
 
 
-async def get_partner(conn: Conn, *, partner_id: int | None = None, code: str | None = None) -> Partner:
+async def get_partner(
+    conn: Conn, *, partner_id: int | None = None, code: str | None = None
+) -> Partner:
     cur = await conn.execute(
         "SELECT * FROM partners WHERE id = %s OR code = %s", (partner_id, code)
     )
@@ -143,11 +169,16 @@ async def price_at(conn: Conn, partner_id: int, at: datetime) -> dict[str, Any]:
 
 async def issuer_terms(conn: Conn, partner_id: int, at: datetime) -> IssuerTerms:
     row = await price_at(conn, partner_id, at)
-    return IssuerTerms(partner_id=partner_id, issue_price=row["issue_price"],
-                       earn_rate=row["earn_rate"], validity_days=row["point_validity_days"])
+    return IssuerTerms(
+        partner_id=partner_id,
+        issue_price=row["issue_price"],
+        earn_rate=row["earn_rate"],
+        validity_days=row["point_validity_days"],
+    )
 
 
 async def redeemer_terms(conn: Conn, partner_id: int, at: datetime) -> RedeemerTerms:
     row = await price_at(conn, partner_id, at)
-    return RedeemerTerms(partner_id=partner_id, redemption_value=row["redemption_value"],
-                         currency=row["currency"])
+    return RedeemerTerms(
+        partner_id=partner_id, redemption_value=row["redemption_value"], currency=row["currency"]
+    )

@@ -38,8 +38,9 @@ def earn_points(amount: Decimal, lines: Sequence[Line], rate: Decimal) -> list[L
         lines = [Line(category="purchase", amount=amount)]
     if sum((line.amount for line in lines), Decimal(0)) > amount:
         raise InvalidAmount("the lines add up to more than the amount paid", field=["lines"])
-    result = [LinePoints(line.category, line.amount, floor_points(line.amount * rate))
-              for line in lines]
+    result = [
+        LinePoints(line.category, line.amount, floor_points(line.amount * rate)) for line in lines
+    ]
     if sum(line.points for line in result) > MAX_POINTS:
         raise InvalidAmount(f"a transaction earns at most {MAX_POINTS} points", field=["amount"])
     return result

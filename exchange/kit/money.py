@@ -8,9 +8,25 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from exchange.kit.errors import InvalidAmount, UnsupportedCurrency
 
 MINOR_UNITS: dict[str, int] = {
-    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "RON": 2, "MDL": 2, "PLN": 2, "CZK": 2,
-    "SEK": 2, "NOK": 2, "DKK": 2, "HUF": 2, "CAD": 2, "AUD": 2, "JPY": 0, "KRW": 0,
-    "BHD": 3, "KWD": 3, "TND": 3,
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "RON": 2,
+    "MDL": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "HUF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "TND": 3,
 }
 MAX_AMOUNT = Decimal("1000000000")
 MAX_POINTS = 2**31 - 1
@@ -36,7 +52,9 @@ def parse_money(amount: str, currency: str, *, program_currency: str) -> Money:
     try:
         value = Decimal(amount.strip())
     except (InvalidOperation, AttributeError):
-        raise InvalidAmount(f"amount {amount!r} is not a decimal number", field=["amount"]) from None
+        raise InvalidAmount(
+            f"amount {amount!r} is not a decimal number", field=["amount"]
+        ) from None
     if not value.is_finite() or value <= 0 or value > MAX_AMOUNT:
         raise InvalidAmount(
             f"amount must be greater than 0 and at most {MAX_AMOUNT}", field=["amount"]

@@ -80,8 +80,9 @@ class CheckResult:
 async def run_audit(conn: Conn, *, limit: int = 100) -> list[CheckResult]:
     results = []
     for name, (description, sql) in CHECKS.items():
-        cur = await conn.execute(f"{sql} LIMIT {int(limit)}")  # type: ignore[arg-type]
+        cur = await conn.execute(f"{sql} LIMIT {int(limit)}")
         rows = await cur.fetchall()
-        results.append(CheckResult(name, description,
-                                   [(int(r["subject"]), int(r["detail"])) for r in rows]))
+        results.append(
+            CheckResult(name, description, [(int(r["subject"]), int(r["detail"])) for r in rows])
+        )
     return results

@@ -42,52 +42,99 @@ async def _ensure_available(
         await release_expired_holds(conn, member.member_id, now)
         member = await lock_active_member(conn, member.member_id, None)
     if (have := available(member, lot_totals)) < points:
-        raise InsufficientPoints(
-            f"{points} points requested, {have} available", field=["points"]
-        )
+        raise InsufficientPoints(f"{points} points requested, {have} available", field=["points"])
     return member, lots
 
 
 async def authorize(
-    conn: Conn, request: Request, *, member_id: int, partner_id: int, points: int,
-    order_id: str | None, ttl: timedelta, now: datetime,
+    conn: Conn,
+    request: Request,
+    *,
+    member_id: int,
+    partner_id: int,
+    points: int,
+    order_id: str | None,
+    ttl: timedelta,
+    now: datetime,
 ) -> Outcome:
     """Reserve points for a later capture: a promise the ledger keeps (contract rule 5)."""
     if (done := await request.replay(conn)) is not None:
         return done
     member = await lock_active_member(conn, member_id, partner_id)
     await _ensure_available(conn, member, points, now)
-    hold_id = await repo.insert_hold(conn, member_id=member_id, partner_id=partner_id,
-                                     points=points, order_id=order_id, created_at=now,
-                                     expires_at=now + ttl)
+    hold_id = await repo.insert_hold(
+        conn,
+        member_id=member_id,
+        partner_id=partner_id,
+        points=points,
+        order_id=order_id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
     after = await repo.change_balance(conn, member_id, held=points, at=now)
     await events.emit(
-        conn, event_type="burn.authorized", partner_id=partner_id, member_id=member_id,
-        member_seq=after.seq, entry_id=None, created_at=now,
-        data={"holdId": to_global_id("Hold", hold_id),
-              "memberId": to_global_id("Member", member_id), "points": points,
-              "orderId": order_id, "expiresAt": (now + ttl).isoformat()},
+        conn,
+        event_type="burn.authorized",
+        partner_id=partner_id,
+        member_id=member_id,
+        member_seq=after.seq,
+        entry_id=None,
+        created_at=now,
+        data={
+            "holdId": to_global_id("Hold", hold_id),
+            "memberId": to_global_id("Member", member_id),
+            "points": points,
+            "orderId": order_id,
+            "expiresAt": (now + ttl).isoformat(),
+        },
     )
-    return await request.remember(conn, Outcome(member_id=member_id, points=points,
-                                                 hold_id=hold_id))
+    return await request.remember(
+        conn, Outcome(member_id=member_id, points=points, hold_id=hold_id)
+    )
 
 
 async def _post_burn(
-    conn: Conn, *, member: repo.LockedMember, terms: RedeemerTerms, points: int,
-    takes: list[Take], order_id: str | None, hold_id: int | None, now: datetime,
+    conn: Conn,
+    *,
+    member: repo.LockedMember,
+    terms: RedeemerTerms,
+    points: int,
+    takes: list[Take],
+    order_id: str | None,
+    hold_id: int | None,
+    now: datetime,
 ) -> tuple[int, repo.BalanceAfter]:
     assert sum(take.points for take in takes) == points, "lots must cover a checked burn"
     entry_id = await repo.insert_entry(
-        conn, kind="BURN", member_id=member.member_id, partner_id=terms.partner_id,
-        points=points, order_id=order_id, occurred_at=now, posted_at=now, hold_id=hold_id,
-        reason="Points spent", currency=terms.currency,
+        conn,
+        kind="BURN",
+        member_id=member.member_id,
+        partner_id=terms.partner_id,
+        points=points,
+        order_id=order_id,
+        occurred_at=now,
+        posted_at=now,
+        hold_id=hold_id,
+        reason="Points spent",
+        currency=terms.currency,
         redemption_value=terms.redemption_value,
     )
-    await repo.post_pair(conn, entry_id=entry_id, member_account_id=member.account_id,
-                         points=-points, partner_id=terms.partner_id,
-                         counter_kind="PARTNER_REDEEMED")
-    await repo.consume(conn, entry_id=entry_id, member_id=member.member_id, kind="BURN",
-                       takes=takes, redeemer_partner_id=terms.partner_id)
+    await repo.post_pair(
+        conn,
+        entry_id=entry_id,
+        member_account_id=member.account_id,
+        points=-points,
+        partner_id=terms.partner_id,
+        counter_kind="PARTNER_REDEEMED",
+    )
+    await repo.consume(
+        conn,
+        entry_id=entry_id,
+        member_id=member.member_id,
+        kind="BURN",
+        takes=takes,
+        redeemer_partner_id=terms.partner_id,
+    )
     held = 0
     if hold_id is not None:
         hold = await repo.hold_for_partner(conn, hold_id, None)
@@ -95,30 +142,53 @@ async def _post_burn(
         held = -hold["points"]
     after = await repo.change_balance(conn, member.member_id, balance=-points, held=held, at=now)
     await events.emit(
-        conn, event_type="burn.captured", partner_id=terms.partner_id,
-        member_id=member.member_id, member_seq=after.seq, entry_id=entry_id, created_at=now,
-        data={"transactionId": to_global_id("Transaction", entry_id),
-              "holdId": to_global_id("Hold", hold_id) if hold_id else None,
-              "memberId": to_global_id("Member", member.member_id), "points": points,
-              "orderId": order_id, "balance": after.balance},
+        conn,
+        event_type="burn.captured",
+        partner_id=terms.partner_id,
+        member_id=member.member_id,
+        member_seq=after.seq,
+        entry_id=entry_id,
+        created_at=now,
+        data={
+            "transactionId": to_global_id("Transaction", entry_id),
+            "holdId": to_global_id("Hold", hold_id) if hold_id else None,
+            "memberId": to_global_id("Member", member.member_id),
+            "points": points,
+            "orderId": order_id,
+            "balance": after.balance,
+        },
     )
     return entry_id, after
 
 
 async def burn(
-    conn: Conn, request: Request, *, member_id: int, terms: RedeemerTerms, points: int,
-    order_id: str | None, now: datetime,
+    conn: Conn,
+    request: Request,
+    *,
+    member_id: int,
+    terms: RedeemerTerms,
+    points: int,
+    order_id: str | None,
+    now: datetime,
 ) -> Outcome:
     """Authorize and capture in one step."""
     if (done := await request.replay(conn)) is not None:
         return done
     member = await lock_active_member(conn, member_id, terms.partner_id)
     member, lots = await _ensure_available(conn, member, points, now)
-    entry_id, _ = await _post_burn(conn, member=member, terms=terms, points=points,
-                                   takes=plan_burn(lots, points, now), order_id=order_id,
-                                   hold_id=None, now=now)
-    return await request.remember(conn, Outcome(member_id=member_id, points=points,
-                                                 transaction_id=entry_id))
+    entry_id, _ = await _post_burn(
+        conn,
+        member=member,
+        terms=terms,
+        points=points,
+        takes=plan_burn(lots, points, now),
+        order_id=order_id,
+        hold_id=None,
+        now=now,
+    )
+    return await request.remember(
+        conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id)
+    )
 
 
 async def _open_hold(
@@ -131,18 +201,24 @@ async def _open_hold(
     member = await lock_active_member(conn, hold["member_id"], None)
     hold = await repo.hold_for_partner(conn, hold_id, partner_id)
     assert hold is not None
-    if hold["status"] == "EXPIRED" or (hold["status"] == "AUTHORIZED"
-                                       and hold["expires_at"] <= now):
-        raise HoldExpired(f"the hold expired at {hold['expires_at'].isoformat()}",
-                          field=["holdId"])
+    if hold["status"] == "EXPIRED" or (
+        hold["status"] == "AUTHORIZED" and hold["expires_at"] <= now
+    ):
+        raise HoldExpired(f"the hold expired at {hold['expires_at'].isoformat()}", field=["holdId"])
     if hold["status"] != "AUTHORIZED":
         raise HoldAlreadyFinal(f"the hold is already {hold['status']}", field=["holdId"])
     return hold, member
 
 
 async def capture(
-    conn: Conn, request: Request, *, hold_id: int, partner_id: int, terms: RedeemerTerms,
-    points: int | None, now: datetime,
+    conn: Conn,
+    request: Request,
+    *,
+    hold_id: int,
+    partner_id: int,
+    terms: RedeemerTerms,
+    points: int | None,
+    now: datetime,
 ) -> Outcome:
     """Burn up to the held points; the rest of the hold is released."""
     if (done := await request.replay(conn)) is not None:
@@ -150,16 +226,32 @@ async def capture(
     hold, member = await _open_hold(conn, hold_id, partner_id, now)
     captured = hold["points"] if points is None else points
     if captured > hold["points"]:
-        raise AmountExceedsOriginal(f"the hold is for {hold['points']} points",
-                                    field=["points"])
+        raise AmountExceedsOriginal(f"the hold is for {hold['points']} points", field=["points"])
     lots = await repo.open_lots(conn, member.member_id)
-    entry_id, _ = await _post_burn(conn, member=member, terms=terms, points=captured,
-                                   takes=plan_capture(lots, captured, now),
-                                   order_id=hold["order_id"], hold_id=hold_id, now=now)
-    await repo.finalize_hold(conn, hold_id, status="CAPTURED", at=now, captured_points=captured,
-                             capture_entry_id=entry_id)
-    return await request.remember(conn, Outcome(member_id=member.member_id, points=captured,
-                                                 transaction_id=entry_id, hold_id=hold_id))
+    entry_id, _ = await _post_burn(
+        conn,
+        member=member,
+        terms=terms,
+        points=captured,
+        takes=plan_capture(lots, captured, now),
+        order_id=hold["order_id"],
+        hold_id=hold_id,
+        now=now,
+    )
+    await repo.finalize_hold(
+        conn,
+        hold_id,
+        status="CAPTURED",
+        at=now,
+        captured_points=captured,
+        capture_entry_id=entry_id,
+    )
+    return await request.remember(
+        conn,
+        Outcome(
+            member_id=member.member_id, points=captured, transaction_id=entry_id, hold_id=hold_id
+        ),
+    )
 
 
 async def void(
@@ -170,20 +262,28 @@ async def void(
         return done
     hold, member = await _open_hold(conn, hold_id, partner_id, now)
     await _release(conn, hold, status="VOIDED", now=now)
-    return await request.remember(conn, Outcome(member_id=member.member_id, points=0,
-                                                 hold_id=hold_id))
+    return await request.remember(
+        conn, Outcome(member_id=member.member_id, points=0, hold_id=hold_id)
+    )
 
 
 async def _release(conn: Conn, hold: dict[str, Any], *, status: str, now: datetime) -> None:
     await repo.finalize_hold(conn, hold["id"], status=status, at=now)
     after = await repo.change_balance(conn, hold["member_id"], held=-hold["points"], at=now)
     await events.emit(
-        conn, event_type="burn.voided" if status == "VOIDED" else "burn.expired",
-        partner_id=hold["partner_id"], member_id=hold["member_id"], member_seq=after.seq,
-        entry_id=None, created_at=now,
-        data={"holdId": to_global_id("Hold", hold["id"]),
-              "memberId": to_global_id("Member", hold["member_id"]),
-              "points": hold["points"], "orderId": hold["order_id"]},
+        conn,
+        event_type="burn.voided" if status == "VOIDED" else "burn.expired",
+        partner_id=hold["partner_id"],
+        member_id=hold["member_id"],
+        member_seq=after.seq,
+        entry_id=None,
+        created_at=now,
+        data={
+            "holdId": to_global_id("Hold", hold["id"]),
+            "memberId": to_global_id("Member", hold["member_id"]),
+            "points": hold["points"],
+            "orderId": hold["order_id"],
+        },
     )
 
 
@@ -196,8 +296,13 @@ async def release_expired_holds(conn: Conn, member_id: int, now: datetime) -> in
 
 
 async def refund(
-    conn: Conn, request: Request, *, partner_id: int | None, transaction_id: int,
-    points: int | None, now: datetime,
+    conn: Conn,
+    request: Request,
+    *,
+    partner_id: int | None,
+    transaction_id: int,
+    points: int | None,
+    now: datetime,
 ) -> Outcome:
     """Give burned points back into the lots they came from, with their expiry and issuer."""
     if (done := await request.replay(conn)) is not None:
@@ -210,8 +315,9 @@ async def refund(
     left = sum(c["left_to_refund"] for c in consumptions)
     refunding = left if points is None else points
     if refunding <= 0 or refunding > left:
-        raise AmountExceedsOriginal(f"at most {left} points of this burn are left to refund",
-                                    field=["points"])
+        raise AmountExceedsOriginal(
+            f"at most {left} points of this burn are left to refund", field=["points"]
+        )
     refunds: list[tuple[dict[str, Any], int]] = []
     rest = refunding
     for consumption in consumptions:
@@ -220,26 +326,48 @@ async def refund(
             refunds.append((consumption, give))
             rest -= give
     entry_id = await repo.insert_entry(
-        conn, kind="BURN_REFUND", member_id=member.member_id, partner_id=original["partner_id"],
-        points=refunding, order_id=original["order_id"], occurred_at=now, posted_at=now,
-        reason="Points refunded", original_entry_id=transaction_id,
-        currency=original["currency"], redemption_value=original["redemption_value"],
+        conn,
+        kind="BURN_REFUND",
+        member_id=member.member_id,
+        partner_id=original["partner_id"],
+        points=refunding,
+        order_id=original["order_id"],
+        occurred_at=now,
+        posted_at=now,
+        reason="Points refunded",
+        original_entry_id=transaction_id,
+        currency=original["currency"],
+        redemption_value=original["redemption_value"],
     )
-    await repo.post_pair(conn, entry_id=entry_id, member_account_id=member.account_id,
-                         points=refunding, partner_id=original["partner_id"],
-                         counter_kind="PARTNER_REDEEMED")
+    await repo.post_pair(
+        conn,
+        entry_id=entry_id,
+        member_account_id=member.account_id,
+        points=refunding,
+        partner_id=original["partner_id"],
+        counter_kind="PARTNER_REDEEMED",
+    )
     await repo.give_back(conn, entry_id=entry_id, member_id=member.member_id, refunds=refunds)
     after = await repo.change_balance(conn, member.member_id, balance=refunding, at=now)
     await events.emit(
-        conn, event_type="burn.refunded", partner_id=original["partner_id"],
-        member_id=member.member_id, member_seq=after.seq, entry_id=entry_id, created_at=now,
-        data={"transactionId": to_global_id("Transaction", entry_id),
-              "originalTransactionId": to_global_id("Transaction", transaction_id),
-              "memberId": to_global_id("Member", member.member_id), "points": refunding,
-              "balance": after.balance},
+        conn,
+        event_type="burn.refunded",
+        partner_id=original["partner_id"],
+        member_id=member.member_id,
+        member_seq=after.seq,
+        entry_id=entry_id,
+        created_at=now,
+        data={
+            "transactionId": to_global_id("Transaction", entry_id),
+            "originalTransactionId": to_global_id("Transaction", transaction_id),
+            "memberId": to_global_id("Member", member.member_id),
+            "points": refunding,
+            "balance": after.balance,
+        },
     )
-    return await request.remember(conn, Outcome(member_id=member.member_id, points=refunding,
-                                                 transaction_id=entry_id))
+    return await request.remember(
+        conn, Outcome(member_id=member.member_id, points=refunding, transaction_id=entry_id)
+    )
 
 
 async def sweep_expired_holds(pool: Pool, *, now: datetime, batch: int = 500) -> int:

@@ -29,8 +29,16 @@ class IssuerTerms:
 
 
 async def earn(
-    conn: Conn, request: Request, *, member_id: int, terms: IssuerTerms, points: int,
-    amount: Money, order_id: str | None, occurred_at: datetime, now: datetime,
+    conn: Conn,
+    request: Request,
+    *,
+    member_id: int,
+    terms: IssuerTerms,
+    points: int,
+    amount: Money,
+    order_id: str | None,
+    occurred_at: datetime,
+    now: datetime,
     details: dict[str, Any] | None = None,
 ) -> Outcome:
     """Credit ``points`` to the member as a new lot issued by the partner; debt is paid first."""
@@ -38,35 +46,72 @@ async def earn(
         return done
     member = await lock_active_member(conn, member_id, terms.partner_id)
     entry_id = await repo.insert_entry(
-        conn, kind="EARN", member_id=member_id, partner_id=terms.partner_id, points=points,
-        order_id=order_id, reason=f"Purchase {amount.amount} {amount.currency}",
-        occurred_at=occurred_at, posted_at=now, currency=amount.currency, amount=amount.amount,
-        issue_price=terms.issue_price, earn_rate=terms.earn_rate, details=details,
+        conn,
+        kind="EARN",
+        member_id=member_id,
+        partner_id=terms.partner_id,
+        points=points,
+        order_id=order_id,
+        reason=f"Purchase {amount.amount} {amount.currency}",
+        occurred_at=occurred_at,
+        posted_at=now,
+        currency=amount.currency,
+        amount=amount.amount,
+        issue_price=terms.issue_price,
+        earn_rate=terms.earn_rate,
+        details=details,
     )
     repaid = min(member.debt, points)
     if points > 0:
-        await repo.post_pair(conn, entry_id=entry_id, member_account_id=member.account_id,
-                             points=points, partner_id=terms.partner_id,
-                             counter_kind="PARTNER_ISSUED")
-        expires_at = (occurred_at + timedelta(days=terms.validity_days)
-                      if terms.validity_days else None)
+        await repo.post_pair(
+            conn,
+            entry_id=entry_id,
+            member_account_id=member.account_id,
+            points=points,
+            partner_id=terms.partner_id,
+            counter_kind="PARTNER_ISSUED",
+        )
+        expires_at = (
+            occurred_at + timedelta(days=terms.validity_days) if terms.validity_days else None
+        )
         lot_id = await repo.insert_lot(
-            conn, member_id=member_id, issuer_partner_id=terms.partner_id, entry_id=entry_id,
-            points=points, remaining=points - repaid, issue_price=terms.issue_price,
-            earned_at=occurred_at, available_at=now, expires_at=expires_at,
+            conn,
+            member_id=member_id,
+            issuer_partner_id=terms.partner_id,
+            entry_id=entry_id,
+            points=points,
+            remaining=points - repaid,
+            issue_price=terms.issue_price,
+            earned_at=occurred_at,
+            available_at=now,
+            expires_at=expires_at,
         )
         if repaid:
             await repo.record_debt_repayment(
-                conn, lot_id=lot_id, entry_id=entry_id, member_id=member_id,
-                issuer_partner_id=terms.partner_id, points=repaid,
+                conn,
+                lot_id=lot_id,
+                entry_id=entry_id,
+                member_id=member_id,
+                issuer_partner_id=terms.partner_id,
+                points=repaid,
             )
     after = await repo.change_balance(conn, member_id, balance=points, debt=-repaid, at=now)
     await events.emit(
-        conn, event_type="points.earned", partner_id=terms.partner_id, member_id=member_id,
-        member_seq=after.seq, entry_id=entry_id, created_at=now,
-        data={"transactionId": to_global_id("Transaction", entry_id),
-              "memberId": to_global_id("Member", member_id), "points": points,
-              "orderId": order_id, "amount": amount.as_json(), "balance": after.balance},
+        conn,
+        event_type="points.earned",
+        partner_id=terms.partner_id,
+        member_id=member_id,
+        member_seq=after.seq,
+        entry_id=entry_id,
+        created_at=now,
+        data={
+            "transactionId": to_global_id("Transaction", entry_id),
+            "memberId": to_global_id("Member", member_id),
+            "points": points,
+            "orderId": order_id,
+            "amount": amount.as_json(),
+            "balance": after.balance,
+        },
     )
     return await request.remember(
         conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id)
@@ -81,14 +126,19 @@ def points_for_return(
     floor(points x returned_total / amount) less what earlier returns took: partial returns
     never take more in total than the earn gave, and the last one takes exactly the rest.
     """
-    total = (Decimal(original_points) * (returned_before + returning) / original_amount)
-    before = (Decimal(original_points) * returned_before / original_amount)
+    total = Decimal(original_points) * (returned_before + returning) / original_amount
+    before = Decimal(original_points) * returned_before / original_amount
     return int(total.to_integral_value(ROUND_FLOOR)) - int(before.to_integral_value(ROUND_FLOOR))
 
 
 async def reverse_earn(
-    conn: Conn, request: Request, *, partner_id: int | None, transaction_id: int,
-    amount: Decimal | None, now: datetime,
+    conn: Conn,
+    request: Request,
+    *,
+    partner_id: int | None,
+    transaction_id: int,
+    amount: Decimal | None,
+    now: datetime,
 ) -> Outcome:
     """Take back an earn (a returned purchase), whole or in part, from its own lot first."""
     if (done := await request.replay(conn)) is not None:
@@ -110,36 +160,72 @@ async def reverse_earn(
 
 
 async def _post_reversal(
-    conn: Conn, request: Request, original: dict[str, Any], member: repo.LockedMember,
-    points: int, returning: Decimal, now: datetime,
+    conn: Conn,
+    request: Request,
+    original: dict[str, Any],
+    member: repo.LockedMember,
+    points: int,
+    returning: Decimal,
+    now: datetime,
 ) -> Outcome:
     member_id = member.member_id
     entry_id = await repo.insert_entry(
-        conn, kind="EARN_REVERSAL", member_id=member_id, partner_id=original["partner_id"],
-        points=points, order_id=original["order_id"], occurred_at=now, posted_at=now,
+        conn,
+        kind="EARN_REVERSAL",
+        member_id=member_id,
+        partner_id=original["partner_id"],
+        points=points,
+        order_id=original["order_id"],
+        occurred_at=now,
+        posted_at=now,
         reason=f"Return of {returning} {original['currency']} from a purchase",
-        original_entry_id=original["id"], currency=original["currency"], amount=returning,
-        issue_price=original["issue_price"], earn_rate=original["earn_rate"],
+        original_entry_id=original["id"],
+        currency=original["currency"],
+        amount=returning,
+        issue_price=original["issue_price"],
+        earn_rate=original["earn_rate"],
     )
     debt = 0
     if points > 0:
-        await repo.post_pair(conn, entry_id=entry_id, member_account_id=member.account_id,
-                             points=-points, partner_id=original["partner_id"],
-                             counter_kind="PARTNER_ISSUED")
+        await repo.post_pair(
+            conn,
+            entry_id=entry_id,
+            member_account_id=member.account_id,
+            points=-points,
+            partner_id=original["partner_id"],
+            counter_kind="PARTNER_ISSUED",
+        )
         lots = await repo.open_lots(conn, member_id)
-        takes, debt = plan_reversal(lots, points, own_entry_id=original["id"], held=member.held,
-                                    now=now)
-        await repo.consume(conn, entry_id=entry_id, member_id=member_id, kind="REVERSAL",
-                           takes=takes, redeemer_partner_id=None)
+        takes, debt = plan_reversal(
+            lots, points, own_entry_id=original["id"], held=member.held, now=now
+        )
+        await repo.consume(
+            conn,
+            entry_id=entry_id,
+            member_id=member_id,
+            kind="REVERSAL",
+            takes=takes,
+            redeemer_partner_id=None,
+        )
     after = await repo.change_balance(conn, member_id, balance=-points, debt=debt, at=now)
     await events.emit(
-        conn, event_type="points.earn_reversed", partner_id=original["partner_id"],
-        member_id=member_id, member_seq=after.seq, entry_id=entry_id, created_at=now,
-        data={"transactionId": to_global_id("Transaction", entry_id),
-              "originalTransactionId": to_global_id("Transaction", original["id"]),
-              "memberId": to_global_id("Member", member_id), "points": points,
-              "amount": {"amount": format(returning, "f"), "currency": original["currency"]},
-              "debt": after.debt, "balance": after.balance},
+        conn,
+        event_type="points.earn_reversed",
+        partner_id=original["partner_id"],
+        member_id=member_id,
+        member_seq=after.seq,
+        entry_id=entry_id,
+        created_at=now,
+        data={
+            "transactionId": to_global_id("Transaction", entry_id),
+            "originalTransactionId": to_global_id("Transaction", original["id"]),
+            "memberId": to_global_id("Member", member_id),
+            "points": points,
+            "amount": {"amount": format(returning, "f"), "currency": original["currency"]},
+            "debt": after.debt,
+            "balance": after.balance,
+        },
     )
-    return await request.remember(conn, Outcome(member_id=member_id, points=points,
-                                                 transaction_id=entry_id, debt=debt))
+    return await request.remember(
+        conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id, debt=debt)
+    )

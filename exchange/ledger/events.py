@@ -34,7 +34,15 @@ async def emit(
     await conn.execute(
         "INSERT INTO outbox_events (event_id, event_type, partner_id, member_id, member_seq,"
         " entry_id, payload, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (event_id, event_type, partner_id, member_id, member_seq, entry_id, Jsonb(payload),
-         created_at),
+        (
+            event_id,
+            event_type,
+            partner_id,
+            member_id,
+            member_seq,
+            entry_id,
+            Jsonb(payload),
+            created_at,
+        ),
     )
     return event_id

@@ -98,14 +98,18 @@ def plan_reversal(
     """
     spare_capturable = max(0, totals(lots, now).capturable - held)
     own = [lot for lot in lots if lot.entry_id == own_entry_id]
-    pending = sorted((lot for lot in lots if not lot.is_capturable(now) and lot not in own),
-                     key=_expiry_order)
-    others = sorted((lot for lot in lots if lot.is_capturable(now) and lot not in own),
-                    key=_expiry_order)
+    pending = sorted(
+        (lot for lot in lots if not lot.is_capturable(now) and lot not in own), key=_expiry_order
+    )
+    others = sorted(
+        (lot for lot in lots if lot.is_capturable(now) and lot not in own), key=_expiry_order
+    )
     takes: list[Take] = []
     left = points
     for lot in [*own, *pending, *others]:
-        limit = lot.remaining if not lot.is_capturable(now) else min(lot.remaining, spare_capturable)
+        limit = (
+            lot.remaining if not lot.is_capturable(now) else min(lot.remaining, spare_capturable)
+        )
         taken = min(limit, left)
         if taken <= 0:
             continue

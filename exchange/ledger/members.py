@@ -55,13 +55,12 @@ def normalize(enrolment: Enrolment) -> Enrolment:
     for value, pattern, field, expected in checks:
         if value is not None and not pattern.match(value):
             raise InvalidInput(f"{field} must be {expected}", field=[field])
-    return Enrolment(email=email, phone=enrolment.phone, card_number=card,
-                     external_id=enrolment.external_id)
+    return Enrolment(
+        email=email, phone=enrolment.phone, card_number=card, external_id=enrolment.external_id
+    )
 
 
-async def enroll(
-    conn: Conn, *, enrolment: Enrolment, partner_id: int | None, now: datetime
-) -> int:
+async def enroll(conn: Conn, *, enrolment: Enrolment, partner_id: int | None, now: datetime) -> int:
     """Create a member with its points account and balance row; link the enrolling partner."""
     data = normalize(enrolment)
     card = data.card_number or new_card_number()
@@ -82,16 +81,21 @@ async def enroll(
                 (member_id, member_id, now),
             )
             if partner_id is not None:
-                await link(conn, member_id=member_id, partner_id=partner_id,
-                           external_id=data.external_id)
+                await link(
+                    conn, member_id=member_id, partner_id=partner_id, external_id=data.external_id
+                )
     except psycopg.errors.UniqueViolation as error:
         raise MemberAlreadyEnrolled(_which_identifier(str(error))) from None
     return member_id
 
 
 def _which_identifier(message: str) -> str:
-    for column, field in (("email", "email"), ("phone", "phone"), ("card_number", "cardNumber"),
-                          ("external", "externalId")):
+    for column, field in (
+        ("email", "email"),
+        ("phone", "phone"),
+        ("card_number", "cardNumber"),
+        ("external", "externalId"),
+    ):
         if column in message:
             return f"a member with this {field} is already enrolled"
     return "this member is already enrolled"
@@ -108,9 +112,14 @@ async def link(conn: Conn, *, member_id: int, partner_id: int, external_id: str 
 
 
 async def find(
-    conn: Conn, *, partner_id: int | None, member_id: int | None = None,
-    card_number: str | None = None, external_id: str | None = None,
-    email: str | None = None, phone: str | None = None,
+    conn: Conn,
+    *,
+    partner_id: int | None,
+    member_id: int | None = None,
+    card_number: str | None = None,
+    external_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
 ) -> int:
     """Find a member by one identifier. A partner finds only members it was shown, except by
     card number: presenting a card at the till shows the member to that partner."""
@@ -118,16 +127,21 @@ async def find(
     if len(given) != 1:
         raise InvalidInput("give exactly one of id, cardNumber, externalId, email or phone")
     if card_number is not None:
-        found = await _one(conn, "SELECT id FROM members WHERE card_number = %s",
-                           re.sub(r"[\s-]", "", card_number))
+        found = await _one(
+            conn, "SELECT id FROM members WHERE card_number = %s", re.sub(r"[\s-]", "", card_number)
+        )
         if found is not None and partner_id is not None:
             await link(conn, member_id=found, partner_id=partner_id, external_id=None)
     elif external_id is not None:
         if partner_id is None:
             raise InvalidInput("externalId lookups are made by the partner that set it")
-        found = await _one(conn, "SELECT member_id AS id FROM member_partner_links"
-                                 " WHERE partner_id = %s AND external_id = %s",
-                           partner_id, external_id)
+        found = await _one(
+            conn,
+            "SELECT member_id AS id FROM member_partner_links"
+            " WHERE partner_id = %s AND external_id = %s",
+            partner_id,
+            external_id,
+        )
     elif member_id is not None:
         found = await _one(conn, "SELECT id FROM members WHERE id = %s", member_id)
     else:
@@ -144,7 +158,7 @@ async def _by_contact(conn: Conn, email: str | None, phone: str | None) -> int |
 
 
 async def _one(conn: Conn, sql: str, *params: Any) -> int | None:
-    cur = await conn.execute(sql, params)  # type: ignore[arg-type]
+    cur = await conn.execute(sql, params)
     row = await cur.fetchone()
     return None if row is None else int(row["id"])
 

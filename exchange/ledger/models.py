@@ -87,12 +87,25 @@ class Account(Base):
             " AND (kind LIKE 'PARTNER_%') = (partner_id IS NOT NULL)",
             name="owner",
         ),
-        Index("uq_accounts_member", "member_id", unique=True,
-              postgresql_where=text("member_id IS NOT NULL")),
-        Index("uq_accounts_partner_kind", "partner_id", "kind", unique=True,
-              postgresql_where=text("partner_id IS NOT NULL")),
-        Index("uq_accounts_operator_kind", "kind", unique=True,
-              postgresql_where=text("partner_id IS NULL AND member_id IS NULL")),
+        Index(
+            "uq_accounts_member",
+            "member_id",
+            unique=True,
+            postgresql_where=text("member_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_accounts_partner_kind",
+            "partner_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("partner_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_accounts_operator_kind",
+            "kind",
+            unique=True,
+            postgresql_where=text("partner_id IS NULL AND member_id IS NULL"),
+        ),
     )
 
 
@@ -152,8 +165,11 @@ class JournalEntry(Base):
         CheckConstraint("points >= 0", name="points_not_negative"),
         Index("ix_journal_entries_member", "member_id", "id"),
         Index("ix_journal_entries_partner", "partner_id", "id"),
-        Index("ix_journal_entries_original", "original_entry_id",
-              postgresql_where=text("original_entry_id IS NOT NULL")),
+        Index(
+            "ix_journal_entries_original",
+            "original_entry_id",
+            postgresql_where=text("original_entry_id IS NOT NULL"),
+        ),
     )
 
 
@@ -191,8 +207,13 @@ class Lot(Base):
     __table_args__ = (
         CheckConstraint("points > 0", name="points_positive"),
         CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_in_range"),
-        Index("ix_lots_member_open", "member_id", "expires_at", "id",
-              postgresql_where=text("remaining > 0")),
+        Index(
+            "ix_lots_member_open",
+            "member_id",
+            "expires_at",
+            "id",
+            postgresql_where=text("remaining > 0"),
+        ),
         Index("ix_lots_entry", "entry_id"),
     )
 
@@ -244,15 +265,16 @@ class Hold(Base):
     capture_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('AUTHORIZED', 'CAPTURED', 'VOIDED', 'EXPIRED')", name="status"
-        ),
+        CheckConstraint("status IN ('AUTHORIZED', 'CAPTURED', 'VOIDED', 'EXPIRED')", name="status"),
         CheckConstraint("points > 0", name="points_positive"),
         CheckConstraint("captured_points >= 0 AND captured_points <= points", name="captured"),
-        Index("ix_holds_member_open", "member_id", "expires_at",
-              postgresql_where=text("status = 'AUTHORIZED'")),
-        Index("ix_holds_open_expiry", "expires_at",
-              postgresql_where=text("status = 'AUTHORIZED'")),
+        Index(
+            "ix_holds_member_open",
+            "member_id",
+            "expires_at",
+            postgresql_where=text("status = 'AUTHORIZED'"),
+        ),
+        Index("ix_holds_open_expiry", "expires_at", postgresql_where=text("status = 'AUTHORIZED'")),
         Index("ix_holds_partner", "partner_id", "id"),
     )
 

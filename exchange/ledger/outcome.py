@@ -36,7 +36,10 @@ class Request:
 
     async def replay(self, conn: Conn) -> Outcome | None:
         stored = await idempotency.claim(
-            conn, caller=self.caller, key=self.idempotency_key, operation=self.operation,
+            conn,
+            caller=self.caller,
+            key=self.idempotency_key,
+            operation=self.operation,
             request=self.body,
         )
         return None if stored is None else Outcome.from_json(stored)

@@ -47,8 +47,13 @@ async def lock_member(conn: Conn, member_id: int, partner_id: int | None) -> Loc
     if row is None:
         return None
     return LockedMember(
-        member_id=row["member_id"], account_id=row["account_id"], status=row["status"],
-        balance=row["balance"], held=row["held"], debt=row["debt"], seq=row["seq"],
+        member_id=row["member_id"],
+        account_id=row["account_id"],
+        status=row["status"],
+        balance=row["balance"],
+        held=row["held"],
+        debt=row["debt"],
+        seq=row["seq"],
         shown_to_partner=row["shown"],
     )
 
@@ -77,8 +82,13 @@ async def insert_entry(conn: Conn, **fields: Any) -> int:
 
 
 async def post_pair(
-    conn: Conn, *, entry_id: int, member_account_id: int, points: int,
-    partner_id: int | None, counter_kind: str,
+    conn: Conn,
+    *,
+    entry_id: int,
+    member_account_id: int,
+    points: int,
+    partner_id: int | None,
+    counter_kind: str,
 ) -> None:
     """Two postings that sum to zero: ``points`` to the member, ``-points`` to the counter account.
 
@@ -91,22 +101,44 @@ async def post_pair(
         " (%(entry)s, %(member_account)s, %(points)s),"
         " (%(entry)s, (SELECT id FROM accounts WHERE kind = %(kind)s"
         "   AND partner_id IS NOT DISTINCT FROM %(partner)s AND member_id IS NULL), -%(points)s)",
-        {"entry": entry_id, "member_account": member_account_id, "points": points,
-         "kind": counter_kind, "partner": partner_id},
+        {
+            "entry": entry_id,
+            "member_account": member_account_id,
+            "points": points,
+            "kind": counter_kind,
+            "partner": partner_id,
+        },
     )
 
 
 async def insert_lot(
-    conn: Conn, *, member_id: int, issuer_partner_id: int | None, entry_id: int, points: int,
-    remaining: int, issue_price: Decimal | None, earned_at: datetime, available_at: datetime,
+    conn: Conn,
+    *,
+    member_id: int,
+    issuer_partner_id: int | None,
+    entry_id: int,
+    points: int,
+    remaining: int,
+    issue_price: Decimal | None,
+    earned_at: datetime,
+    available_at: datetime,
     expires_at: datetime | None,
 ) -> int:
     cur = await conn.execute(
         "INSERT INTO lots (member_id, issuer_partner_id, entry_id, points, remaining,"
         " issue_price, earned_at, available_at, expires_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (member_id, issuer_partner_id, entry_id, points, remaining, issue_price, earned_at,
-         available_at, expires_at),
+        (
+            member_id,
+            issuer_partner_id,
+            entry_id,
+            points,
+            remaining,
+            issue_price,
+            earned_at,
+            available_at,
+            expires_at,
+        ),
     )
     row = await cur.fetchone()
     assert row is not None
@@ -115,7 +147,12 @@ async def insert_lot(
 
 
 async def consume(
-    conn: Conn, *, entry_id: int, member_id: int, kind: str, takes: list[Take],
+    conn: Conn,
+    *,
+    entry_id: int,
+    member_id: int,
+    kind: str,
+    takes: list[Take],
     redeemer_partner_id: int | None,
 ) -> None:
     """Take points out of lots and record each consumption (who issued, who redeemed)."""
@@ -129,8 +166,18 @@ async def consume(
         await cur.executemany(
             "INSERT INTO lot_consumptions (lot_id, entry_id, member_id, kind, issuer_partner_id,"
             " redeemer_partner_id, points) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            [(take.lot.id, entry_id, member_id, kind, take.lot.issuer_partner_id,
-              redeemer_partner_id, take.points) for take in takes],
+            [
+                (
+                    take.lot.id,
+                    entry_id,
+                    member_id,
+                    kind,
+                    take.lot.issuer_partner_id,
+                    redeemer_partner_id,
+                    take.points,
+                )
+                for take in takes
+            ],
         )
 
 
@@ -159,13 +206,28 @@ async def give_back(
             "INSERT INTO lot_consumptions (lot_id, entry_id, member_id, kind, issuer_partner_id,"
             " redeemer_partner_id, points, refunds_consumption_id)"
             " VALUES (%s, %s, %s, 'REFUND', %s, %s, %s, %s)",
-            [(c["lot_id"], entry_id, member_id, c["issuer_partner_id"], c["redeemer_partner_id"],
-              -points, c["id"]) for c, points in refunds],
+            [
+                (
+                    c["lot_id"],
+                    entry_id,
+                    member_id,
+                    c["issuer_partner_id"],
+                    c["redeemer_partner_id"],
+                    -points,
+                    c["id"],
+                )
+                for c, points in refunds
+            ],
         )
 
 
 async def record_debt_repayment(
-    conn: Conn, *, lot_id: int, entry_id: int, member_id: int, issuer_partner_id: int | None,
+    conn: Conn,
+    *,
+    lot_id: int,
+    entry_id: int,
+    member_id: int,
+    issuer_partner_id: int | None,
     points: int,
 ) -> None:
     await conn.execute(
@@ -176,7 +238,12 @@ async def record_debt_repayment(
 
 
 async def change_balance(
-    conn: Conn, member_id: int, *, balance: int = 0, held: int = 0, debt: int = 0,
+    conn: Conn,
+    member_id: int,
+    *,
+    balance: int = 0,
+    held: int = 0,
+    debt: int = 0,
     at: datetime,
 ) -> BalanceAfter:
     cur = await conn.execute(
@@ -213,7 +280,9 @@ async def already_undone(conn: Conn, original_entry_id: int, kind: str) -> tuple
     return int(row["points"]), Decimal(row["amount"])
 
 
-async def hold_for_partner(conn: Conn, hold_id: int, partner_id: int | None) -> dict[str, Any] | None:
+async def hold_for_partner(
+    conn: Conn, hold_id: int, partner_id: int | None
+) -> dict[str, Any] | None:
     cur = await conn.execute(
         "SELECT * FROM holds WHERE id = %s AND (%s::bigint IS NULL OR partner_id = %s)",
         (hold_id, partner_id, partner_id),
@@ -222,8 +291,14 @@ async def hold_for_partner(conn: Conn, hold_id: int, partner_id: int | None) -> 
 
 
 async def insert_hold(
-    conn: Conn, *, member_id: int, partner_id: int, points: int, order_id: str | None,
-    created_at: datetime, expires_at: datetime,
+    conn: Conn,
+    *,
+    member_id: int,
+    partner_id: int,
+    points: int,
+    order_id: str | None,
+    created_at: datetime,
+    expires_at: datetime,
 ) -> int:
     cur = await conn.execute(
         "INSERT INTO holds (member_id, partner_id, points, order_id, created_at, expires_at)"
@@ -237,7 +312,12 @@ async def insert_hold(
 
 
 async def finalize_hold(
-    conn: Conn, hold_id: int, *, status: str, at: datetime, captured_points: int = 0,
+    conn: Conn,
+    hold_id: int,
+    *,
+    status: str,
+    at: datetime,
+    captured_points: int = 0,
     capture_entry_id: int | None = None,
 ) -> None:
     await conn.execute(

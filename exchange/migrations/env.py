@@ -3,7 +3,6 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import exchange.ledger.models
 import partners.models  # noqa: F401
 from exchange.kit.db import Base
 
