@@ -143,6 +143,11 @@ async def get_partner(
     return _partner(await cur.fetchone())
 
 
+async def partners_by_id(conn: Conn, ids: list[int]) -> dict[int, Partner]:
+    cur = await conn.execute("SELECT * FROM partners WHERE id = ANY(%s)", (ids,))
+    return {row["id"]: _partner(row) for row in await cur.fetchall()}
+
+
 async def list_partners(conn: Conn) -> list[Partner]:
     cur = await conn.execute("SELECT * FROM partners ORDER BY id")
     return [_partner(row) for row in await cur.fetchall()]

@@ -26,10 +26,7 @@ from partners.keys import IssuedKey
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
-    if configured:
-        server = configured
-    else:
-        server = embedded.start(Path(tmp_path_factory.mktemp("pg")) / "data")
+    server = configured or embedded.start(Path(tmp_path_factory.mktemp("pg")) / "data")
     name = f"exchange_test_{secrets.token_hex(4)}"
     ensure_database(server, name)
     url = with_database(server, name)
@@ -66,7 +63,10 @@ def now() -> datetime:
 @pytest.fixture
 def make_partner(pool: Pool):  # type: ignore[no-untyped-def]
     async def make(
-        *, earn_rate: str = "1", issue_price: str = "0.010", redemption_value: str = "0.008",
+        *,
+        earn_rate: str = "1",
+        issue_price: str = "0.010",
+        redemption_value: str = "0.008",
         validity_days: int | None = 365,
     ) -> TestPartner:
         code = f"P{os.getpid()}_{next(_codes)}_{secrets.token_hex(2).upper()}"
@@ -74,9 +74,13 @@ def make_partner(pool: Pool):  # type: ignore[no-untyped-def]
             partner, key = await registry.create_partner(
                 conn,
                 registry.NewPartner(
-                    code=code, name=f"Partner {code}", earn_rate=Decimal(earn_rate),
-                    issue_price=Decimal(issue_price), redemption_value=Decimal(redemption_value),
-                    currency="EUR", point_validity_days=validity_days,
+                    code=code,
+                    name=f"Partner {code}",
+                    earn_rate=Decimal(earn_rate),
+                    issue_price=Decimal(issue_price),
+                    redemption_value=Decimal(redemption_value),
+                    currency="EUR",
+                    point_validity_days=validity_days,
                 ),
                 now=datetime(2020, 1, 1, tzinfo=UTC),
             )
@@ -90,8 +94,10 @@ def make_member(pool: Pool):  # type: ignore[no-untyped-def]
     async def make(partner: TestPartner | None = None, **identifiers: str) -> int:
         async with transaction(pool) as conn:
             return await members.enroll(
-                conn, enrolment=members.Enrolment(**identifiers),
-                partner_id=partner.id if partner else None, now=datetime.now(UTC),
+                conn,
+                enrolment=members.Enrolment(**identifiers),
+                partner_id=partner.id if partner else None,
+                now=datetime.now(UTC),
             )
 
     return make

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from exchange.kit.db import Conn, Pool, transaction
+from exchange.kit.errors import InvalidAmount
 from exchange.kit.ids import to_global_id
 from exchange.ledger import events
 from exchange.ledger import repository as repo
@@ -225,6 +226,8 @@ async def capture(
         return done
     hold, member = await _open_hold(conn, hold_id, partner_id, now)
     captured = hold["points"] if points is None else points
+    if captured <= 0:
+        raise InvalidAmount("a capture takes at least 1 point", field=["points"])
     if captured > hold["points"]:
         raise AmountExceedsOriginal(f"the hold is for {hold['points']} points", field=["points"])
     lots = await repo.open_lots(conn, member.member_id)

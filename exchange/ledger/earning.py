@@ -9,7 +9,7 @@ from typing import Any
 
 from exchange.kit.db import Conn
 from exchange.kit.ids import to_global_id
-from exchange.kit.money import Money
+from exchange.kit.money import Money, round_to_minor
 from exchange.ledger import events
 from exchange.ledger import repository as repo
 from exchange.ledger.errors import AmountExceedsOriginal, TransactionNotFound
@@ -148,7 +148,7 @@ async def reverse_earn(
         raise TransactionNotFound("no earn transaction with this id", field=["transactionId"])
     member = await lock_active_member(conn, original["member_id"], None)
     _, returned_before = await repo.already_undone(conn, transaction_id, "EARN_REVERSAL")
-    left = original["amount"] - returned_before
+    left = round_to_minor(original["amount"] - returned_before, original["currency"])
     returning = left if amount is None else amount
     if returning <= 0 or returning > left:
         raise AmountExceedsOriginal(

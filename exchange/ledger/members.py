@@ -19,6 +19,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 CARD = re.compile(r"^[0-9]{8,19}$")
 EXTERNAL_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+MAX_IDENTIFIER = 254  # the widest identifier column (email)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def normalize(enrolment: Enrolment) -> Enrolment:
         (enrolment.external_id, EXTERNAL_ID, "externalId", "1 to 128 visible ASCII characters"),
     ]
     for value, pattern, field, expected in checks:
-        if value is not None and not pattern.match(value):
+        if value is not None and (len(value) > MAX_IDENTIFIER or not pattern.match(value)):
             raise InvalidInput(f"{field} must be {expected}", field=[field])
     return Enrolment(
         email=email, phone=enrolment.phone, card_number=card, external_id=enrolment.external_id

@@ -186,7 +186,7 @@ async def burn_consumptions(conn: Conn, burn_entry_id: int) -> list[dict[str, An
     cur = await conn.execute(
         "SELECT c.id, c.lot_id, c.issuer_partner_id, c.redeemer_partner_id,"
         " c.points + coalesce((SELECT sum(r.points) FROM lot_consumptions r"
-        "   WHERE r.refunds_consumption_id = c.id), 0) AS left_to_refund"
+        "   WHERE r.refunds_consumption_id = c.id), 0)::bigint AS left_to_refund"
         " FROM lot_consumptions c WHERE c.entry_id = %s AND c.kind = 'BURN' ORDER BY c.id DESC",
         (burn_entry_id,),
     )

@@ -1,0 +1,82 @@
+"""The ASGI application: ``uvicorn exchange.gateway.app:create_app --factory``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from exchange.kit import embedded
+from exchange.kit.db import Pool, open_pool, resolve_database_url
+from exchange.kit.settings import Settings, get_settings
+
+from .context import Resources
+from .middleware import RequestIdMiddleware
+from .schema import build_schema
+from .sweeper import sweep_forever
+from .view import GatewayView
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def _lifespan(
+    resources: Resources, *, own_pool: bool, sweep: bool
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    settings = resources.settings
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if own_pool:
+            url = await asyncio.to_thread(resolve_database_url, settings)
+            resources.pool = await open_pool(url, size=settings.pool_size)
+        sweeper = None
+        if sweep:
+            sweeper = asyncio.create_task(
+                sweep_forever(resources.pool, settings.hold_sweep_interval_seconds)
+            )
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+            if own_pool:
+                await resources.pool.close()
+                resources.pool = None
+                if settings.database_url is None:
+                    await asyncio.to_thread(embedded.stop)
+
+    return lifespan
+
+
+def _assemble(resources: Resources, *, own_pool: bool, sweep: bool) -> Starlette:
+    view = GatewayView(build_schema(resources.settings), resources)
+    return Starlette(
+        debug=False,
+        routes=[Route("/graphql", view), Route("/healthz", healthz, methods=["GET"])],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep),
+    )
+
+
+def create_app() -> Starlette:
+    """The gateway as ``exchange serve`` runs it: its own pool and hold sweeper."""
+    return _assemble(Resources(get_settings()), own_pool=True, sweep=True)
+
+
+def create_app_for(
+    pool: Pool, settings: Settings | None = None, *, sweep: bool = False
+) -> Starlette:
+    """The gateway around an open pool (tests, embedding); the caller owns the pool."""
+    resources = Resources(settings or get_settings(), pool)
+    return _assemble(resources, own_pool=False, sweep=sweep)

@@ -1,0 +1,82 @@
+"""Who is calling: ``Authorization: Bearer <API key>`` resolved to a principal with a role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from graphql import GraphQLError
+
+from exchange.kit.db import Pool, transaction
+from partners import keys
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    """``partner``, ``finance`` or ``admin``."""
+    partner_id: int | None
+    key_id: int
+
+    @property
+    def caller(self) -> str:
+        """The scope of idempotency keys: a partner's keys are shared by all its API keys."""
+        if self.partner_id is not None:
+            return f"partner:{self.partner_id}"
+        return f"key:{self.key_id}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("admin", "finance")
+
+    @property
+    def scope(self) -> int | None:
+        """The partner whose objects are visible; None for staff, who see everything."""
+        return None if self.is_staff else self.partner_id
+
+
+class Unauthenticated(Exception):
+    """No usable credential: answered with HTTP 401 before any GraphQL runs."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def bearer_token(header: str | None) -> str:
+    if not header:
+        raise Unauthenticated("missing credential: send Authorization: Bearer <API key>")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be: Bearer <API key>")
+    return token.strip()
+
+
+async def authenticate(pool: Pool, header: str | None, *, now: datetime) -> Principal:
+    token = bearer_token(header)
+    async with transaction(pool) as conn:
+        owner = await keys.authenticate(conn, token, now=now)
+    if owner is None:
+        raise Unauthenticated("the API key is unknown, revoked or expired")
+    return Principal(role=owner.role, partner_id=owner.partner_id, key_id=owner.key_id)
+
+
+def forbidden(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
+def require_partner(principal: Principal) -> int:
+    """The calling partner's id; other roles may not move points."""
+    if principal.role != "partner" or principal.partner_id is None:
+        raise forbidden("only partner API keys may call this mutation")
+    return principal.partner_id
+
+
+def require_admin(principal: Principal) -> None:
+    if principal.role != "admin":
+        raise forbidden("only admin API keys may do this")
+
+
+def require_staff(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise forbidden("only admin and finance API keys may do this")

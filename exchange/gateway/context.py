@@ -1,0 +1,52 @@
+"""What every resolver gets: the pool, the settings, the caller, and per-request loaders."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import strawberry
+
+from exchange.kit.db import Pool
+from exchange.kit.settings import Settings
+
+from .auth import Principal
+from .dataloaders import Loaders
+
+
+class Context:
+    def __init__(
+        self, *, pool: Pool, settings: Settings, principal: Principal, request_id: str
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.principal = principal
+        self.request_id = request_id
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.pool, self.principal)
+
+    def forget_reads(self) -> None:
+        """After a change, later fields of the same operation read afresh."""
+        self.__dict__.pop("loaders", None)
+
+
+class Resources:
+    """What the app holds across requests; the pool is set when the lifespan opens it."""
+
+    def __init__(self, settings: Settings, pool: Pool | None = None) -> None:
+        self.settings = settings
+        self._pool = pool
+
+    @property
+    def pool(self) -> Pool:
+        if self._pool is None:
+            raise RuntimeError("the database pool is not open (lifespan not started)")
+        return self._pool
+
+    @pool.setter
+    def pool(self, pool: Pool | None) -> None:
+        self._pool = pool
+
+
+Info = strawberry.Info[Context, None]

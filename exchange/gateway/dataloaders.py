@@ -1,0 +1,52 @@
+"""Per-request DataLoaders: each batch of ids is one query in one short read transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from exchange.kit import clock
+from exchange.kit.db import Conn, Pool, transaction
+from exchange.ledger import queries
+from partners import registry
+
+from .auth import Principal
+
+T = TypeVar("T")
+Fetch = Callable[[Conn, list[int]], Awaitable[dict[int, T]]]
+
+
+def _loader(pool: Pool, fetch: Fetch[T]) -> DataLoader[int, T | None]:
+    async def load(ids: list[int]) -> Sequence[T | None]:
+        async with transaction(pool) as conn:
+            found = await fetch(conn, ids)
+        return [found.get(key) for key in ids]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """Members, transactions, holds and partners by id, as the principal may see them."""
+
+    def __init__(self, pool: Pool, principal: Principal) -> None:
+        scope = principal.scope
+
+        async def members(conn: Conn, ids: list[int]) -> dict[int, queries.MemberSummary]:
+            return await queries.member_summaries(conn, ids, partner_id=scope, now=clock.now())
+
+        async def transactions(conn: Conn, ids: list[int]) -> dict[int, queries.Transaction]:
+            return await queries.transactions_by_id(conn, ids, partner_id=scope)
+
+        async def holds(conn: Conn, ids: list[int]) -> dict[int, queries.HoldView]:
+            return await queries.holds_by_id(conn, ids, partner_id=scope)
+
+        async def partners(conn: Conn, ids: list[int]) -> dict[int, registry.Partner]:
+            visible = [i for i in ids if scope is None or i == scope]
+            return await registry.partners_by_id(conn, visible) if visible else {}
+
+        self.members = _loader(pool, members)
+        self.transactions = _loader(pool, transactions)
+        self.holds = _loader(pool, holds)
+        self.partners = _loader(pool, partners)

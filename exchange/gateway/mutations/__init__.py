@@ -1,0 +1,58 @@
+"""The Mutation root: one file per mutation."""
+
+from __future__ import annotations
+
+import strawberry
+
+from .authorize_burn import authorize_burn
+from .burn_points import burn_points
+from .capture_burn import capture_burn
+from .create_api_key import create_api_key
+from .create_partner import create_partner
+from .earn_points import earn_points
+from .enroll_member import enroll_member
+from .refund_burn import refund_burn
+from .reverse_earn import reverse_earn
+from .revoke_api_key import revoke_api_key
+from .void_burn import void_burn
+
+
+@strawberry.type
+class Mutation:
+    enroll_member = strawberry.mutation(
+        resolver=enroll_member, description="Enrol a member (partner keys)."
+    )
+    earn_points = strawberry.mutation(
+        resolver=earn_points,
+        description="Credit points for a purchase: floor(amount x the partner's earn rate at"
+        " occurredAt), per line.",
+    )
+    reverse_earn = strawberry.mutation(
+        resolver=reverse_earn,
+        description="Take back an earn, whole or in part, at the rates it used; from its own lot"
+        " first, then other lots, the rest as a debt.",
+    )
+    authorize_burn = strawberry.mutation(
+        resolver=authorize_burn, description="Reserve points (a hold) for a later capture."
+    )
+    capture_burn = strawberry.mutation(
+        resolver=capture_burn,
+        description="Burn up to the held points; the rest goes back to the member.",
+    )
+    void_burn = strawberry.mutation(resolver=void_burn, description="Release a hold.")
+    burn_points = strawberry.mutation(
+        resolver=burn_points, description="Spend points in one step (authorize + capture)."
+    )
+    refund_burn = strawberry.mutation(
+        resolver=refund_burn,
+        description="Give burned points back into the lots they came from, whole or in part.",
+    )
+    create_partner = strawberry.mutation(
+        resolver=create_partner, description="Register a partner and its first API key (admin)."
+    )
+    create_api_key = strawberry.mutation(
+        resolver=create_api_key, description="Issue an API key (admin); shown once."
+    )
+    revoke_api_key = strawberry.mutation(
+        resolver=revoke_api_key, description="Revoke an API key, now or later (admin)."
+    )

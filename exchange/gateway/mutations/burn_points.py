@@ -1,0 +1,68 @@
+"""``burnPoints``: spend points in one step (authorize and capture)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from exchange.kit import clock
+from exchange.kit.db import transaction
+from exchange.kit.money import check_points
+from exchange.ledger import burning
+from exchange.ledger.errors import MemberNotFound
+from exchange.ledger.outcome import Outcome
+from partners import registry
+
+from ..context import Context, Info
+from .common import (
+    OutcomePayload,
+    check_order_id,
+    decode_id,
+    ledger_request,
+    resolve_member,
+    resolve_transaction,
+    run_partner_mutation,
+)
+
+
+@strawberry.input
+class BurnPointsInput:
+    member_id: strawberry.ID
+    points: int
+    order_id: str | None = None
+    idempotency_key: str
+
+
+@strawberry.type
+class BurnPointsPayload(OutcomePayload):
+    transaction = strawberry.field(resolver=resolve_transaction, description="The BURN.")
+    member = strawberry.field(resolver=resolve_member, description="The member after the burn.")
+
+
+async def _burn(ctx: Context, partner_id: int, data: BurnPointsInput) -> Outcome:
+    member_id = decode_id(data.member_id, "Member", MemberNotFound, "memberId")
+    points = check_points(data.points)
+    order_id = check_order_id(data.order_id)
+    request = ledger_request(
+        ctx,
+        data.idempotency_key,
+        "burnPoints",
+        {"memberId": member_id, "points": points, "orderId": order_id},
+    )
+    now = clock.now()
+    async with transaction(ctx.pool) as conn:
+        terms = await registry.redeemer_terms(conn, partner_id, now)
+        return await burning.burn(
+            conn,
+            request,
+            member_id=member_id,
+            terms=terms,
+            points=points,
+            order_id=order_id,
+            now=now,
+        )
+
+
+async def burn_points(info: Info, input: BurnPointsInput) -> BurnPointsPayload:
+    return await run_partner_mutation(
+        info, BurnPointsPayload, lambda ctx, partner_id: _burn(ctx, partner_id, input)
+    )

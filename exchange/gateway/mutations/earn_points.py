@@ -1,0 +1,116 @@
+"""``earnPoints``: credit a member for a purchase at the partner's rate in force."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import strawberry
+
+from exchange.kit import clock
+from exchange.kit.db import transaction
+from exchange.kit.errors import InvalidInput
+from exchange.kit.money import Money
+from exchange.ledger import earning
+from exchange.ledger.errors import MemberNotFound
+from exchange.ledger.outcome import Outcome
+from partners import registry, rules
+
+from ..context import Context, Info
+from ..types.common import MoneyInput
+from ..types.inputs import LineInput, parse_amount, parse_lines
+from .common import (
+    OutcomePayload,
+    check_order_id,
+    decode_id,
+    ledger_request,
+    resolve_member,
+    resolve_transaction,
+    run_partner_mutation,
+)
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@strawberry.input
+class EarnPointsInput:
+    member_id: strawberry.ID
+    order_id: str | None = None
+    amount: MoneyInput = strawberry.field(description="What the member paid, in money.")
+    lines: list[LineInput] | None = strawberry.field(
+        default=None, description="Basket lines; they may not add up to more than `amount`."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description="Time of the purchase (default: now); the partner's rate and"
+        " prices in force then apply.",
+    )
+    idempotency_key: str
+
+
+@strawberry.type
+class EarnPointsPayload(OutcomePayload):
+    transaction = strawberry.field(resolver=resolve_transaction, description="The EARN.")
+    member = strawberry.field(resolver=resolve_member, description="The member after the earn.")
+
+
+def _occurred_at(data: EarnPointsInput, now: datetime) -> datetime:
+    if data.occurred_at is None:
+        return now
+    if data.occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput("occurredAt is in the future", field=["occurredAt"])
+    return data.occurred_at
+
+
+def _body(
+    member_id: int, data: EarnPointsInput, money: Money, lines: list[rules.Line]
+) -> dict[str, object]:
+    return {
+        "memberId": member_id,
+        "orderId": data.order_id,
+        "amount": money.as_json(),
+        "lines": [[line.category, format(line.amount, "f")] for line in lines],
+        "occurredAt": data.occurred_at,
+    }
+
+
+def _details(rate: Decimal, earned: list[rules.LinePoints]) -> dict[str, object]:
+    """What the transaction keeps of how its points were computed."""
+    lines = [
+        {"category": line.category, "amount": format(line.amount, "f"), "points": line.points}
+        for line in earned
+    ]
+    return {"rate": format(rate, "f"), "lines": lines}
+
+
+async def _earn(ctx: Context, partner_id: int, data: EarnPointsInput) -> Outcome:
+    now = clock.now()
+    member_id = decode_id(data.member_id, "Member", MemberNotFound, "memberId")
+    money = parse_amount(data.amount, ctx.settings.currency)
+    lines = parse_lines(data.lines, ctx.settings.currency)
+    occurred_at = _occurred_at(data, now)
+    order_id = check_order_id(data.order_id)
+    request = ledger_request(
+        ctx, data.idempotency_key, "earnPoints", _body(member_id, data, money, lines)
+    )
+    async with transaction(ctx.pool) as conn:
+        terms = await registry.issuer_terms(conn, partner_id, occurred_at)
+        earned = rules.earn_points(money.amount, lines, terms.earn_rate)
+        return await earning.earn(
+            conn,
+            request,
+            member_id=member_id,
+            terms=terms,
+            points=sum(line.points for line in earned),
+            amount=money,
+            order_id=order_id,
+            occurred_at=occurred_at,
+            now=now,
+            details=_details(terms.earn_rate, earned),
+        )
+
+
+async def earn_points(info: Info, input: EarnPointsInput) -> EarnPointsPayload:
+    return await run_partner_mutation(
+        info, EarnPointsPayload, lambda ctx, partner_id: _earn(ctx, partner_id, input)
+    )

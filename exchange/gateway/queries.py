@@ -1,0 +1,149 @@
+"""The Query root: members, transactions, holds, nodes; partners and keys for staff."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import strawberry
+
+from exchange.kit import clock
+from exchange.kit.db import transaction
+from exchange.kit.errors import NotFound
+from exchange.kit.ids import expect_global_id, from_global_id
+from exchange.ledger import members, queries
+from partners import keys, registry
+
+from . import quotes
+from .auth import require_admin, require_staff
+from .context import Info
+from .types.common import MoneyInput, Node, described
+from .types.holds import Hold
+from .types.inputs import LineInput
+from .types.members import Member
+from .types.partners import ApiKey, Partner
+from .types.quotes import BurnQuote, EarnQuote
+from .types.transactions import Transaction, TransactionConnection, transaction_page
+
+
+async def _member(
+    info: Info, id: strawberry.ID | None, card_number: str | None, external_id: str | None
+) -> Member | None:
+    ctx = info.context
+    scope = ctx.principal.scope
+    try:
+        member_id = None if id is None else expect_global_id(id, "Member")
+        async with transaction(ctx.pool) as conn:
+            found = await members.find(
+                conn,
+                partner_id=scope,
+                member_id=member_id,
+                card_number=card_number,
+                external_id=external_id,
+            )
+            summaries = await queries.member_summaries(
+                conn, [found], partner_id=scope, now=clock.now()
+            )
+    except NotFound:
+        return None
+    summary = summaries.get(found)
+    return None if summary is None else Member.of(summary, ctx.principal)
+
+
+async def _partner(info: Info, partner_id: int) -> Partner | None:
+    found = await info.context.loaders.partners.load(partner_id)
+    return None if found is None else Partner.of(found)
+
+
+NODE_LOADERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
+    "Member": Member.load,
+    "Transaction": Transaction.load,
+    "Hold": Hold.load,
+    "Partner": _partner,
+}
+
+
+@strawberry.type
+class Query:
+    @described(
+        "A member by exactly one of id, cardNumber or externalId (the calling"
+        " partner's own). Null when there is none the caller may see. Presenting a card number"
+        " shows the member to the calling partner (as at a till)."
+    )
+    async def member(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        card_number: str | None = None,
+        external_id: str | None = None,
+    ) -> Member | None:
+        return await _member(info, id, card_number, external_id)
+
+    @described(
+        "Transactions the caller may see (a partner: its own), newest first. `first` is 1 to 100."
+    )
+    async def transactions(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        member_id: strawberry.ID | None = None,
+        since: datetime | None = None,
+    ) -> TransactionConnection:
+        db_member = None
+        if member_id is not None:
+            try:
+                db_member = expect_global_id(member_id, "Member")
+            except NotFound:
+                db_member = 0  # matches nothing: an unknown member has no transactions
+        return await transaction_page(
+            info, first=first, after=after, member_id=db_member, since=since
+        )
+
+    @described("A hold of the calling partner (any hold for staff).")
+    async def hold(self, info: Info, id: strawberry.ID) -> Hold | None:
+        try:
+            return await Hold.load(info, expect_global_id(id, "Hold"))
+        except NotFound:
+            return None
+
+    @described("Any object by global id, if the caller may see it.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        try:
+            type_name, db_id = from_global_id(id)
+        except NotFound:
+            return None
+        loader = NODE_LOADERS.get(type_name)
+        return None if loader is None else await loader(info, db_id)
+
+    @described(
+        "The points an earnPoints with this basket would give now, line by line (partner keys)."
+    )
+    async def earn_quote(
+        self,
+        info: Info,
+        member_id: strawberry.ID,
+        amount: MoneyInput,
+        lines: list[LineInput] | None = None,
+    ) -> EarnQuote:
+        return await quotes.earn_quote(info, member_id, amount, lines)
+
+    @described("The most points the member could spend on this basket now (partner keys).")
+    async def burn_quote(
+        self, info: Info, member_id: strawberry.ID, amount: MoneyInput
+    ) -> BurnQuote:
+        return await quotes.burn_quote(info, member_id, amount)
+
+    @described("All partners (admin and finance).")
+    async def partners(self, info: Info) -> list[Partner]:
+        require_staff(info.context.principal)
+        async with transaction(info.context.pool) as conn:
+            found = await registry.list_partners(conn)
+        return [Partner.of(partner) for partner in found]
+
+    @described("All API keys, by prefix and last four (admin).")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        require_admin(info.context.principal)
+        async with transaction(info.context.pool) as conn:
+            found = await keys.list_keys(conn)
+        return [ApiKey.of(key) for key in found]

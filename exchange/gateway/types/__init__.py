@@ -1,0 +1,1 @@
+"""GraphQL object types, split by domain."""
