@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from exchange.kit.errors import ExchangeError, NotFound
+from exchange.ledger.errors import NoPriceInForce, PartnerSuspended
+
+__all__ = [
+    "ApiKeyNotFound",
+    "NoPriceInForce",
+    "PartnerExists",
+    "PartnerNotFound",
+    "PartnerSuspended",
+]
 
 
 class PartnerNotFound(NotFound):
@@ -15,18 +24,6 @@ class PartnerExists(ExchangeError):
     """A partner with this code already exists."""
 
     code = "PARTNER_ALREADY_EXISTS"
-
-
-class PartnerSuspended(ExchangeError):
-    """The partner is suspended: it may not issue or redeem points."""
-
-    code = "PARTNER_SUSPENDED"
-
-
-class NoPriceInForce(ExchangeError):
-    """No issue price / redemption value was in force at the transaction's time."""
-
-    code = "NO_PRICE_IN_FORCE"
 
 
 class ApiKeyNotFound(NotFound):

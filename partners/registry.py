@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +19,8 @@ from partners.keys import IssuedKey, create_key
 
 CODE = re.compile(r"^[A-Z0-9_]{2,32}$")
 MAX_PRICE = Decimal("1000")
+BACKDATE_LIMIT = timedelta(minutes=5)
+"""How far in the past a new price may take effect (clock skew between caller and server)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,17 @@ class Partner:
     earn_rate: Decimal
     point_validity_days: int | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Price:
+    """One effective-dated price row of a partner."""
+
+    partner_id: int
+    effective_from: datetime
+    issue_price: Decimal
+    redemption_value: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,70 @@ async def set_price(
         " redemption_value = EXCLUDED.redemption_value",
         (partner_id, effective_from, issue_price, redemption_value, currency),
     )
+
+
+async def schedule_price(
+    conn: Conn,
+    *,
+    code: str,
+    effective_from: datetime,
+    issue_price: Decimal,
+    redemption_value: Decimal,
+    currency: str,
+    now: datetime,
+) -> Partner:
+    """Add a price row from ``effective_from`` on, never rewriting a price already used.
+
+    A price is used by every entry of the partner whose business time is at or after the
+    row's start, so a new row may start only after the last such entry (and not more than
+    ``BACKDATE_LIMIT`` before ``now``). The partner's row is locked: two admins setting
+    prices for one partner are serialized."""
+    if effective_from < now - BACKDATE_LIMIT:
+        raise InvalidInput(
+            "effectiveFrom may not be in the past: prices already used never change",
+            field=["effectiveFrom"],
+        )
+    cur = await conn.execute("SELECT * FROM partners WHERE code = %s FOR UPDATE", (code,))
+    row = await cur.fetchone()
+    if row is None:
+        raise PartnerNotFound(f"no partner with code {code}", field=["partnerCode"])
+    partner = _partner(row)
+    cur = await conn.execute(
+        "SELECT max(occurred_at) AS last FROM journal_entries"
+        " WHERE partner_id = %s AND occurred_at >= %s",
+        (partner.id, effective_from),
+    )
+    used = await cur.fetchone()
+    if used is not None and used["last"] is not None:
+        raise InvalidInput(
+            "the price in force at effectiveFrom was already used by an entry at"
+            f" {used['last'].isoformat()}; effectiveFrom must be later",
+            field=["effectiveFrom"],
+        )
+    await set_price(
+        conn,
+        partner_id=partner.id,
+        effective_from=effective_from,
+        issue_price=issue_price,
+        redemption_value=redemption_value,
+        currency=currency,
+    )
+    return partner
+
+
+async def prices_of(conn: Conn, partner_ids: list[int], *, first: int) -> dict[int, list[Price]]:
+    """Each partner's ``first`` latest price rows, latest effective first."""
+    cur = await conn.execute(
+        "SELECT partner_id, effective_from, issue_price, redemption_value, currency FROM"
+        " (SELECT *, row_number() OVER (PARTITION BY partner_id ORDER BY effective_from DESC)"
+        "   AS n FROM partner_prices WHERE partner_id = ANY(%s)) ranked"
+        " WHERE n <= %s ORDER BY partner_id, effective_from DESC",
+        (partner_ids, first),
+    )
+    found: dict[int, list[Price]] = {partner_id: [] for partner_id in partner_ids}
+    for row in await cur.fetchall():
+        found[row["partner_id"]].append(Price(**row))
+    return found
 
 
 def _partner(row: dict[str, Any] | None) -> Partner:

@@ -16,6 +16,8 @@ from .auth import Principal
 
 T = TypeVar("T")
 Fetch = Callable[[Conn, list[int]], Awaitable[dict[int, T]]]
+PriceKey = tuple[int, int]
+"""A partner's id and how many of its latest prices."""
 
 
 def _loader(pool: Pool, fetch: Fetch[T]) -> DataLoader[int, T | None]:
@@ -28,7 +30,7 @@ def _loader(pool: Pool, fetch: Fetch[T]) -> DataLoader[int, T | None]:
 
 
 class Loaders:
-    """Members, transactions, holds and partners by id, as the principal may see them."""
+    """Members, transactions, holds, partners and their prices, as the principal may see them."""
 
     def __init__(self, pool: Pool, principal: Principal) -> None:
         scope = principal.scope
@@ -50,3 +52,16 @@ class Loaders:
         self.transactions = _loader(pool, transactions)
         self.holds = _loader(pool, holds)
         self.partners = _loader(pool, partners)
+
+        async def prices(keys: list[PriceKey]) -> Sequence[list[registry.Price] | None]:
+            """Price lists by (partner, first): staff see all, a partner only its own."""
+            found: dict[PriceKey, list[registry.Price]] = {}
+            async with transaction(pool) as conn:
+                for first in sorted({first for _, first in keys}):
+                    ids = sorted({i for i, n in keys if n == first and scope in (None, i)})
+                    if ids:
+                        lists = await registry.prices_of(conn, ids, first=first)
+                        found.update({(i, first): rows for i, rows in lists.items()})
+            return [found.get(key) for key in keys]
+
+        self.prices = DataLoader(load_fn=prices)

@@ -72,7 +72,7 @@ async def open_pool(url: str, *, size: int = 10) -> AsyncConnectionPool[AsyncCon
         libpq_url(url),
         min_size=min(2, size),
         max_size=size,
-        kwargs={"row_factory": dict_row, "autocommit": False},
+        kwargs={"row_factory": dict_row, "autocommit": True},
         connection_class=AsyncConnection[DictRow],
         open=False,
     )
@@ -82,6 +82,14 @@ async def open_pool(url: str, *, size: int = 10) -> AsyncConnectionPool[AsyncCon
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 Conn = AsyncConnection[DictRow]
+
+
+@asynccontextmanager
+async def connection(pool: Pool) -> AsyncIterator[Conn]:
+    """A pooled connection in autocommit: each statement is its own transaction. The ledger's
+    SQL functions (one statement per business transaction) run this way, in one round trip."""
+    async with pool.connection() as conn:
+        yield conn
 
 
 @asynccontextmanager

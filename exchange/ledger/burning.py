@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from exchange.kit.db import Conn, Pool, transaction
-from exchange.kit.errors import InvalidAmount
 from exchange.kit.ids import to_global_id
-from exchange.ledger import events
+from exchange.ledger import events, functions
 from exchange.ledger import repository as repo
 from exchange.ledger.errors import (
     AmountExceedsOriginal,
@@ -21,7 +20,7 @@ from exchange.ledger.errors import (
     TransactionNotFound,
 )
 from exchange.ledger.locking import available, lock_active_member, lots_and_totals
-from exchange.ledger.lots import OpenLot, Take, plan_burn, plan_capture
+from exchange.ledger.lots import OpenLot
 from exchange.ledger.outcome import Outcome, Request
 
 
@@ -94,101 +93,53 @@ async def authorize(
     )
 
 
-async def _post_burn(
-    conn: Conn,
-    *,
-    member: repo.LockedMember,
-    terms: RedeemerTerms,
-    points: int,
-    takes: list[Take],
-    order_id: str | None,
-    hold_id: int | None,
-    now: datetime,
-) -> tuple[int, repo.BalanceAfter]:
-    assert sum(take.points for take in takes) == points, "lots must cover a checked burn"
-    entry_id = await repo.insert_entry(
-        conn,
-        kind="BURN",
-        member_id=member.member_id,
-        partner_id=terms.partner_id,
-        points=points,
-        order_id=order_id,
-        occurred_at=now,
-        posted_at=now,
-        hold_id=hold_id,
-        reason="Points spent",
-        currency=terms.currency,
-        redemption_value=terms.redemption_value,
-    )
-    await repo.post_pair(
-        conn,
-        entry_id=entry_id,
-        member_account_id=member.account_id,
-        points=-points,
-        partner_id=terms.partner_id,
-        counter_kind="PARTNER_REDEEMED",
-    )
-    await repo.consume(
-        conn,
-        entry_id=entry_id,
-        member_id=member.member_id,
-        kind="BURN",
-        takes=takes,
-        redeemer_partner_id=terms.partner_id,
-    )
-    held = 0
-    if hold_id is not None:
-        hold = await repo.hold_for_partner(conn, hold_id, None)
-        assert hold is not None
-        held = -hold["points"]
-    after = await repo.change_balance(conn, member.member_id, balance=-points, held=held, at=now)
-    await events.emit(
-        conn,
-        event_type="burn.captured",
-        partner_id=terms.partner_id,
-        member_id=member.member_id,
-        member_seq=after.seq,
-        entry_id=entry_id,
-        created_at=now,
-        data={
-            "transactionId": to_global_id("Transaction", entry_id),
-            "holdId": to_global_id("Hold", hold_id) if hold_id else None,
-            "memberId": to_global_id("Member", member.member_id),
-            "points": points,
-            "orderId": order_id,
-            "balance": after.balance,
-        },
-    )
-    return entry_id, after
-
-
 async def burn(
     conn: Conn,
     request: Request,
     *,
     member_id: int,
-    terms: RedeemerTerms,
+    partner_id: int,
     points: int,
     order_id: str | None,
     now: datetime,
 ) -> Outcome:
-    """Authorize and capture in one step."""
-    if (done := await request.replay(conn)) is not None:
-        return done
-    member = await lock_active_member(conn, member_id, terms.partner_id)
-    member, lots = await _ensure_available(conn, member, points, now)
-    entry_id, _ = await _post_burn(
+    """Authorize and capture in one step, earliest-expiring lots first (``ledger_burn``)."""
+    return await _ledger_burn(
         conn,
-        member=member,
-        terms=terms,
-        points=points,
-        takes=plan_burn(lots, points, now),
-        order_id=order_id,
+        request,
+        partner_id=partner_id,
+        member_id=member_id,
         hold_id=None,
+        points=points,
+        order_id=order_id,
         now=now,
     )
-    return await request.remember(
-        conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id)
+
+
+async def _ledger_burn(
+    conn: Conn,
+    request: Request,
+    *,
+    partner_id: int,
+    member_id: int | None,
+    hold_id: int | None,
+    points: int | None,
+    order_id: str | None,
+    now: datetime,
+) -> Outcome:
+    return await functions.call(
+        conn,
+        "ledger_burn",
+        p_caller=request.caller,
+        p_key=request.idempotency_key,
+        p_operation=request.operation,
+        p_hash=request.fingerprint(),
+        p_partner_id=partner_id,
+        p_member_id=member_id,
+        p_hold_id=hold_id,
+        p_points=points,
+        p_order_id=order_id,
+        p_now=now,
     )
 
 
@@ -217,43 +168,19 @@ async def capture(
     *,
     hold_id: int,
     partner_id: int,
-    terms: RedeemerTerms,
     points: int | None,
     now: datetime,
 ) -> Outcome:
-    """Burn up to the held points; the rest of the hold is released."""
-    if (done := await request.replay(conn)) is not None:
-        return done
-    hold, member = await _open_hold(conn, hold_id, partner_id, now)
-    captured = hold["points"] if points is None else points
-    if captured <= 0:
-        raise InvalidAmount("a capture takes at least 1 point", field=["points"])
-    if captured > hold["points"]:
-        raise AmountExceedsOriginal(f"the hold is for {hold['points']} points", field=["points"])
-    lots = await repo.open_lots(conn, member.member_id)
-    entry_id, _ = await _post_burn(
+    """Burn up to the held points (all when ``points`` is None); the rest is released."""
+    return await _ledger_burn(
         conn,
-        member=member,
-        terms=terms,
-        points=captured,
-        takes=plan_capture(lots, captured, now),
-        order_id=hold["order_id"],
+        request,
+        partner_id=partner_id,
+        member_id=None,
         hold_id=hold_id,
+        points=points,
+        order_id=None,
         now=now,
-    )
-    await repo.finalize_hold(
-        conn,
-        hold_id,
-        status="CAPTURED",
-        at=now,
-        captured_points=captured,
-        capture_entry_id=entry_id,
-    )
-    return await request.remember(
-        conn,
-        Outcome(
-            member_id=member.member_id, points=captured, transaction_id=entry_id, hold_id=hold_id
-        ),
     )
 
 
@@ -271,31 +198,18 @@ async def void(
 
 
 async def _release(conn: Conn, hold: dict[str, Any], *, status: str, now: datetime) -> None:
-    await repo.finalize_hold(conn, hold["id"], status=status, at=now)
-    after = await repo.change_balance(conn, hold["member_id"], held=-hold["points"], at=now)
-    await events.emit(
-        conn,
-        event_type="burn.voided" if status == "VOIDED" else "burn.expired",
-        partner_id=hold["partner_id"],
-        member_id=hold["member_id"],
-        member_seq=after.seq,
-        entry_id=None,
-        created_at=now,
-        data={
-            "holdId": to_global_id("Hold", hold["id"]),
-            "memberId": to_global_id("Member", hold["member_id"]),
-            "points": hold["points"],
-            "orderId": hold["order_id"],
-        },
-    )
+    await conn.execute("SELECT ledger_release_hold(%s, %s, %s)", (hold["id"], status, now))
 
 
 async def release_expired_holds(conn: Conn, member_id: int, now: datetime) -> int:
     """Expire the member's holds whose time ran out. The caller holds the member's lock."""
-    holds = await repo.expired_holds_of(conn, member_id, now)
-    for hold in holds:
-        await _release(conn, hold, status="EXPIRED", now=now)
-    return len(holds)
+    cur = await conn.execute(
+        "SELECT ledger_release_expired_holds(%s, %s) AS released", (member_id, now)
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    released: int = row["released"]
+    return released
 
 
 async def refund(
@@ -380,6 +294,6 @@ async def sweep_expired_holds(pool: Pool, *, now: datetime, batch: int = 500) ->
     released = 0
     for member_id in member_ids:
         async with transaction(pool) as conn:
-            if await repo.lock_member(conn, member_id, None) is not None:
+            if await repo.lock_member(conn, member_id) is not None:
                 released += await release_expired_holds(conn, member_id, now)
     return released

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from exchange.kit.db import Conn
 from exchange.kit.ids import to_global_id
 from exchange.kit.money import Money, round_to_minor
-from exchange.ledger import events
+from exchange.ledger import events, functions
 from exchange.ledger import repository as repo
 from exchange.ledger.errors import AmountExceedsOriginal, TransactionNotFound
 from exchange.ledger.locking import lock_active_member
@@ -33,7 +33,8 @@ async def earn(
     request: Request,
     *,
     member_id: int,
-    terms: IssuerTerms,
+    partner_id: int,
+    earn_rate: Decimal,
     points: int,
     amount: Money,
     order_id: str | None,
@@ -41,80 +42,24 @@ async def earn(
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Credit ``points`` to the member as a new lot issued by the partner; debt is paid first."""
-    if (done := await request.replay(conn)) is not None:
-        return done
-    member = await lock_active_member(conn, member_id, terms.partner_id)
-    entry_id = await repo.insert_entry(
+    """Credit ``points`` to the member as a new lot issued by the partner, at the issue price
+    in force at ``occurred_at``; a debt is paid first. One round trip (``ledger_earn``)."""
+    return await functions.call(
         conn,
-        kind="EARN",
-        member_id=member_id,
-        partner_id=terms.partner_id,
-        points=points,
-        order_id=order_id,
-        reason=f"Purchase {amount.amount} {amount.currency}",
-        occurred_at=occurred_at,
-        posted_at=now,
-        currency=amount.currency,
-        amount=amount.amount,
-        issue_price=terms.issue_price,
-        earn_rate=terms.earn_rate,
-        details=details,
-    )
-    repaid = min(member.debt, points)
-    if points > 0:
-        await repo.post_pair(
-            conn,
-            entry_id=entry_id,
-            member_account_id=member.account_id,
-            points=points,
-            partner_id=terms.partner_id,
-            counter_kind="PARTNER_ISSUED",
-        )
-        expires_at = (
-            occurred_at + timedelta(days=terms.validity_days) if terms.validity_days else None
-        )
-        lot_id = await repo.insert_lot(
-            conn,
-            member_id=member_id,
-            issuer_partner_id=terms.partner_id,
-            entry_id=entry_id,
-            points=points,
-            remaining=points - repaid,
-            issue_price=terms.issue_price,
-            earned_at=occurred_at,
-            available_at=now,
-            expires_at=expires_at,
-        )
-        if repaid:
-            await repo.record_debt_repayment(
-                conn,
-                lot_id=lot_id,
-                entry_id=entry_id,
-                member_id=member_id,
-                issuer_partner_id=terms.partner_id,
-                points=repaid,
-            )
-    after = await repo.change_balance(conn, member_id, balance=points, debt=-repaid, at=now)
-    await events.emit(
-        conn,
-        event_type="points.earned",
-        partner_id=terms.partner_id,
-        member_id=member_id,
-        member_seq=after.seq,
-        entry_id=entry_id,
-        created_at=now,
-        data={
-            "transactionId": to_global_id("Transaction", entry_id),
-            "memberId": to_global_id("Member", member_id),
-            "points": points,
-            "orderId": order_id,
-            "amount": amount.as_json(),
-            "balance": after.balance,
-        },
-    )
-    return await request.remember(
-        conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id)
+        "ledger_earn",
+        p_caller=request.caller,
+        p_key=request.idempotency_key,
+        p_hash=request.fingerprint(),
+        p_member_id=member_id,
+        p_partner_id=partner_id,
+        p_points=points,
+        p_order_id=order_id,
+        p_occurred_at=occurred_at,
+        p_now=now,
+        p_currency=amount.currency,
+        p_amount=amount.amount,
+        p_earn_rate=earn_rate,
+        p_details=details,
     )
 
 

@@ -57,3 +57,15 @@ class AmountExceedsOriginal(ExchangeError):
     """A reversal, refund or capture larger than what is left of the original."""
 
     code = "AMOUNT_EXCEEDS_ORIGINAL"
+
+
+class PartnerSuspended(ExchangeError):
+    """The partner is suspended: it may not issue or redeem points."""
+
+    code = "PARTNER_SUSPENDED"
+
+
+class NoPriceInForce(ExchangeError):
+    """No issue price / redemption value was in force at the transaction's time."""
+
+    code = "NO_PRICE_IN_FORCE"

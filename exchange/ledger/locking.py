@@ -6,19 +6,9 @@ from datetime import datetime
 
 from exchange.kit.db import Conn
 from exchange.ledger import repository as repo
-from exchange.ledger.errors import MemberClosed, MemberNotFound
 from exchange.ledger.lots import LotTotals, OpenLot, totals
 
-
-async def lock_active_member(
-    conn: Conn, member_id: int, partner_id: int | None
-) -> repo.LockedMember:
-    member = await repo.lock_member(conn, member_id, partner_id)
-    if member is None or not member.shown_to_partner:
-        raise MemberNotFound("no member with this id", field=["memberId"])
-    if member.status != "ACTIVE":
-        raise MemberClosed("this member's account is closed", field=["memberId"])
-    return member
+lock_active_member = repo.lock_active_member
 
 
 def available(member: repo.LockedMember, lot_totals: LotTotals) -> int:

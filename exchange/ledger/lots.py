@@ -1,4 +1,8 @@
-"""Which lots a movement takes points from: pure functions over plain values.
+"""Which lots a reversal takes points from: pure functions over plain values.
+
+(Burns and captures choose their lots in SQL, ``ledger_take_lots`` in migration 0002, by
+the same rules: earliest expiry first; a capture may finish with lots that expired while
+its hold stood.)
 
 A member's lots, as the ledger sees them under the member's lock:
 - *capturable*: available now (``available_at <= now``), expired or not; holds are promises
@@ -73,19 +77,6 @@ def take_in_order(lots: Iterable[OpenLot], points: int) -> list[Take]:
             takes.append(Take(lot, taken))
             left -= taken
     return takes
-
-
-def plan_burn(lots: Sequence[OpenLot], points: int, now: datetime) -> list[Take]:
-    """A burn takes spendable lots, earliest expiry first (contract rule 4)."""
-    spendable = sorted((lot for lot in lots if lot.is_spendable(now)), key=_expiry_order)
-    return take_in_order(spendable, points)
-
-
-def plan_capture(lots: Sequence[OpenLot], points: int, now: datetime) -> list[Take]:
-    """A capture takes spendable lots first, then lots that expired while the hold stood."""
-    capturable = [lot for lot in lots if lot.is_capturable(now)]
-    ordered = sorted(capturable, key=lambda lot: (not lot.is_spendable(now), _expiry_order(lot)))
-    return take_in_order(ordered, points)
 
 
 def plan_reversal(

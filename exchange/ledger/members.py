@@ -12,6 +12,9 @@ import psycopg
 
 from exchange.kit.db import Conn
 from exchange.kit.errors import InvalidInput
+from exchange.kit.ids import to_global_id
+from exchange.ledger import events
+from exchange.ledger import repository as repo
 from exchange.ledger.errors import MemberAlreadyEnrolled, MemberNotFound
 
 CARD_PREFIX = "6390"
@@ -20,6 +23,7 @@ PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 CARD = re.compile(r"^[0-9]{8,19}$")
 EXTERNAL_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 MAX_IDENTIFIER = 254  # the widest identifier column (email)
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -170,3 +174,27 @@ async def is_shown(conn: Conn, member_id: int, partner_id: int) -> bool:
         (member_id, partner_id),
     )
     return await cur.fetchone() is not None
+
+
+async def close(conn: Conn, member_id: int, now: datetime, *, reason: str | None = None) -> None:
+    """Close a member's account: from then on no points move for it.
+
+    The member's balance row is locked first, as every movement of its points does, so a
+    closure waits for a movement in flight and no movement starts on a closed member. The
+    closure is recorded as a ``member.closed`` outbox event carrying the reason."""
+    if reason is not None and not (0 < len(reason) <= MAX_REASON and reason.isprintable()):
+        raise InvalidInput(
+            f"reason must be 1 to {MAX_REASON} printable characters", field=["reason"]
+        )
+    await repo.lock_active_member(conn, member_id, None)
+    await conn.execute("UPDATE members SET status = 'CLOSED' WHERE id = %s", (member_id,))
+    await events.emit(
+        conn,
+        event_type="member.closed",
+        partner_id=None,
+        member_id=member_id,
+        member_seq=None,
+        entry_id=None,
+        created_at=now,
+        data={"memberId": to_global_id("Member", member_id), "reason": reason},
+    )

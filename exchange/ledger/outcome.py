@@ -34,6 +34,11 @@ class Request:
     operation: str
     body: dict[str, Any]
 
+    def fingerprint(self) -> str:
+        """The hash of the operation and its input, after checking the key's form."""
+        idempotency.check_key(self.idempotency_key)
+        return idempotency.request_hash(self.operation, self.body)
+
     async def replay(self, conn: Conn) -> Outcome | None:
         stored = await idempotency.claim(
             conn,

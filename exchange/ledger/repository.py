@@ -7,9 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from exchange.kit.db import Conn
+from exchange.ledger.functions import refusal
 from exchange.ledger.lots import OpenLot, Take
 
 
@@ -17,12 +19,10 @@ from exchange.ledger.lots import OpenLot, Take
 class LockedMember:
     member_id: int
     account_id: int
-    status: str
     balance: int
     held: int
     debt: int
     seq: int
-    shown_to_partner: bool
 
 
 @dataclass(frozen=True)
@@ -33,29 +33,31 @@ class BalanceAfter:
     seq: int
 
 
-async def lock_member(conn: Conn, member_id: int, partner_id: int | None) -> LockedMember | None:
-    """Lock the member's balance row: every movement of its points is serialized here."""
+async def lock_member(conn: Conn, member_id: int) -> LockedMember | None:
+    """Lock the member's balance row, whatever the member's status (the hold sweeper)."""
     cur = await conn.execute(
-        "SELECT b.member_id, b.account_id, m.status, b.balance, b.held, b.debt, b.seq,"
-        " (%(partner)s::bigint IS NULL OR EXISTS (SELECT 1 FROM member_partner_links l"
-        "   WHERE l.member_id = b.member_id AND l.partner_id = %(partner)s)) AS shown"
-        " FROM member_balances b JOIN members m ON m.id = b.member_id"
-        " WHERE b.member_id = %(member)s FOR UPDATE OF b",
-        {"member": member_id, "partner": partner_id},
+        "SELECT member_id, account_id, balance, held, debt, seq FROM member_balances"
+        " WHERE member_id = %s FOR UPDATE",
+        (member_id,),
     )
     row = await cur.fetchone()
-    if row is None:
-        return None
-    return LockedMember(
-        member_id=row["member_id"],
-        account_id=row["account_id"],
-        status=row["status"],
-        balance=row["balance"],
-        held=row["held"],
-        debt=row["debt"],
-        seq=row["seq"],
-        shown_to_partner=row["shown"],
-    )
+    return None if row is None else LockedMember(**row)
+
+
+async def lock_active_member(conn: Conn, member_id: int, partner_id: int | None) -> LockedMember:
+    """Lock the member's balance row through ``ledger_lock_member``, which refuses members
+    that do not exist, that the partner (if given) was never shown, or that are closed."""
+    try:
+        cur = await conn.execute(
+            "SELECT member_id, account_id, balance, held, debt, seq"
+            " FROM ledger_lock_member(%s, %s)",
+            (member_id, partner_id),
+        )
+    except psycopg.errors.RaiseException as error:
+        raise refusal(error) from None
+    row = await cur.fetchone()
+    assert row is not None
+    return LockedMember(**row)
 
 
 async def open_lots(conn: Conn, member_id: int) -> list[OpenLot]:
@@ -109,41 +111,6 @@ async def post_pair(
             "partner": partner_id,
         },
     )
-
-
-async def insert_lot(
-    conn: Conn,
-    *,
-    member_id: int,
-    issuer_partner_id: int | None,
-    entry_id: int,
-    points: int,
-    remaining: int,
-    issue_price: Decimal | None,
-    earned_at: datetime,
-    available_at: datetime,
-    expires_at: datetime | None,
-) -> int:
-    cur = await conn.execute(
-        "INSERT INTO lots (member_id, issuer_partner_id, entry_id, points, remaining,"
-        " issue_price, earned_at, available_at, expires_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (
-            member_id,
-            issuer_partner_id,
-            entry_id,
-            points,
-            remaining,
-            issue_price,
-            earned_at,
-            available_at,
-            expires_at,
-        ),
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    lot_id: int = row["id"]
-    return lot_id
 
 
 async def consume(
@@ -221,22 +188,6 @@ async def give_back(
         )
 
 
-async def record_debt_repayment(
-    conn: Conn,
-    *,
-    lot_id: int,
-    entry_id: int,
-    member_id: int,
-    issuer_partner_id: int | None,
-    points: int,
-) -> None:
-    await conn.execute(
-        "INSERT INTO lot_consumptions (lot_id, entry_id, member_id, kind, issuer_partner_id,"
-        " points) VALUES (%s, %s, %s, 'DEBT', %s, %s)",
-        (lot_id, entry_id, member_id, issuer_partner_id, points),
-    )
-
-
 async def change_balance(
     conn: Conn,
     member_id: int,
@@ -309,30 +260,6 @@ async def insert_hold(
     assert row is not None
     hold_id: int = row["id"]
     return hold_id
-
-
-async def finalize_hold(
-    conn: Conn,
-    hold_id: int,
-    *,
-    status: str,
-    at: datetime,
-    captured_points: int = 0,
-    capture_entry_id: int | None = None,
-) -> None:
-    await conn.execute(
-        "UPDATE holds SET status = %s, finalized_at = %s, captured_points = %s,"
-        " capture_entry_id = %s WHERE id = %s AND status = 'AUTHORIZED'",
-        (status, at, captured_points, capture_entry_id, hold_id),
-    )
-
-
-async def expired_holds_of(conn: Conn, member_id: int, now: datetime) -> list[dict[str, Any]]:
-    cur = await conn.execute(
-        "SELECT * FROM holds WHERE member_id = %s AND status = 'AUTHORIZED' AND expires_at <= %s",
-        (member_id, now),
-    )
-    return list(await cur.fetchall())
 
 
 async def members_with_expired_holds(conn: Conn, now: datetime, limit: int) -> list[int]:

@@ -79,7 +79,8 @@ class Ledger:
                 conn,
                 request,
                 member_id=member_id,
-                terms=terms,
+                partner_id=partner_id,
+                earn_rate=terms.earn_rate,
                 points=points,
                 amount=money,
                 order_id=order_id,
@@ -123,7 +124,6 @@ class Ledger:
         order_id: str | None = "order-burn",
     ) -> Outcome:
         async with transaction(self.pool) as conn:
-            terms = await registry.redeemer_terms(conn, partner_id, now)
             request = Request(
                 f"partner:{partner_id}",
                 key or new_key("burn"),
@@ -134,7 +134,7 @@ class Ledger:
                 conn,
                 request,
                 member_id=member_id,
-                terms=terms,
+                partner_id=partner_id,
                 points=points,
                 order_id=order_id,
                 now=now,
@@ -184,7 +184,6 @@ class Ledger:
         key: str | None = None,
     ) -> Outcome:
         async with transaction(self.pool) as conn:
-            terms = await registry.redeemer_terms(conn, partner_id, now)
             request = Request(
                 f"partner:{partner_id}",
                 key or new_key("cap"),
@@ -196,7 +195,6 @@ class Ledger:
                 request,
                 hold_id=hold_id,
                 partner_id=partner_id,
-                terms=terms,
                 points=points,
                 now=now,
             )

@@ -12,12 +12,13 @@ import pytest
 from ledger_support import base_time, new_key
 
 from exchange.kit.errors import ExchangeError
-from exchange.ledger import burning
+from exchange.ledger import burning, members
 from exchange.ledger.errors import (
     AmountExceedsOriginal,
     HoldAlreadyFinal,
     HoldExpired,
     InsufficientPoints,
+    MemberClosed,
 )
 
 pytestmark = pytest.mark.usefixtures("audited")
@@ -296,3 +297,27 @@ async def test_mixed_concurrent_operations_keep_the_ledger_consistent(
         assert captures == []
         seqs = [e["member_seq"] for e in await ledger.events(member)]
         assert sorted(seqs) == list(range(1, balance["seq"] + 1))
+
+
+@pytest.mark.parametrize("operation", ["earn", "burn", "authorize"])
+async def test_a_movement_waiting_on_a_closing_member_is_refused(
+    make_partner, make_member, ledger, pool, operation
+):
+    """closeMember holds the member's lock; a movement that waited for it must see the close."""
+    t0 = base_time()
+    shop = await make_partner()
+    member = await make_member(shop)
+    await ledger.earn(member, shop.id, "50.00", now=t0)
+    calls = {
+        "earn": lambda: ledger.earn(member, shop.id, "10.00", now=t0),
+        "burn": lambda: ledger.burn(member, shop.id, 10, now=t0),
+        "authorize": lambda: ledger.authorize(member, shop.id, 10, now=t0),
+    }
+    async with pool.connection() as conn, conn.transaction():
+        await members.close(conn, member, t0, reason="fraud")
+        waiting = asyncio.create_task(calls[operation]())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the movement must wait for the member's lock"
+    with pytest.raises(MemberClosed):
+        await waiting
+    assert await ledger.balance(member) == {"balance": 50, "held": 0, "debt": 0, "seq": 1}

@@ -1,4 +1,6 @@
-"""Worked examples for the pure lot-selection functions and the return arithmetic.
+"""Worked examples for the pure reversal planning and the return arithmetic.
+
+(Burn and capture lot selection runs in SQL: see test_take_lots.py.)
 
 Each example spells out the member's lots and the exact points every movement takes from
 each of them, so a change in the order (earliest expiry first, own lot first, held points
@@ -13,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from exchange.ledger.earning import points_for_return
-from exchange.ledger.lots import OpenLot, plan_burn, plan_capture, plan_reversal, totals
+from exchange.ledger.lots import OpenLot, plan_reversal, totals
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -63,62 +65,6 @@ def test_lot_expiring_exactly_now_is_no_longer_spendable() -> None:
     assert edge.is_capturable(NOW)
     assert not edge.is_spendable(NOW)
     assert lot(2, 10, available_in=timedelta(0)).is_capturable(NOW)
-
-
-# --- plan_burn ----------------------------------------------------------------------------
-
-
-def test_burn_takes_earliest_expiry_first_and_never_expiring_last() -> None:
-    lots = [
-        lot(1, 50),  # never expires
-        lot(2, 30, expires_in=90 * DAY),
-        lot(3, 20, expires_in=10 * DAY),
-        lot(4, 40, expires_in=30 * DAY),
-    ]
-    assert taken(plan_burn(lots, 75, NOW)) == [(3, 20), (4, 40), (2, 15)]
-    assert taken(plan_burn(lots, 140, NOW)) == [(3, 20), (4, 40), (2, 30), (1, 50)]
-
-
-def test_burn_breaks_expiry_ties_by_lot_id() -> None:
-    lots = [lot(9, 10, expires_in=5 * DAY), lot(4, 10, expires_in=5 * DAY), lot(7, 10)]
-    assert taken(plan_burn(lots, 15, NOW)) == [(4, 10), (9, 5)]
-
-
-def test_burn_never_takes_expired_or_pending_lots() -> None:
-    lots = [
-        lot(1, 100, expires_in=-timedelta(seconds=1)),  # expired a second ago
-        lot(2, 100, available_in=timedelta(hours=1), expires_in=DAY),  # pending
-        lot(3, 30, expires_in=60 * DAY),
-    ]
-    assert taken(plan_burn(lots, 30, NOW)) == [(3, 30)]
-    # asking for more than is spendable returns only what is spendable: the caller refuses
-    assert taken(plan_burn(lots, 50, NOW)) == [(3, 30)]
-
-
-def test_burn_skips_empty_lots_and_takes_nothing_for_zero() -> None:
-    lots = [lot(1, 0, expires_in=DAY), lot(2, 5, expires_in=2 * DAY)]
-    assert taken(plan_burn(lots, 5, NOW)) == [(2, 5)]
-    assert plan_burn(lots, 0, NOW) == []
-
-
-# --- plan_capture -------------------------------------------------------------------------
-
-
-def test_capture_uses_spendable_first_then_lots_that_expired_under_the_hold() -> None:
-    lots = [
-        lot(1, 30, expires_in=-2 * DAY),  # expired while the hold stood
-        lot(2, 20, expires_in=-DAY),  # expired later
-        lot(3, 25, expires_in=5 * DAY),
-        lot(4, 10),
-    ]
-    assert taken(plan_capture(lots, 30, NOW)) == [(3, 25), (4, 5)]
-    assert taken(plan_capture(lots, 60, NOW)) == [(3, 25), (4, 10), (1, 25)]
-    assert taken(plan_capture(lots, 85, NOW)) == [(3, 25), (4, 10), (1, 30), (2, 20)]
-
-
-def test_capture_never_takes_pending_lots() -> None:
-    lots = [lot(1, 50, available_in=DAY), lot(2, 10, expires_in=-DAY)]
-    assert taken(plan_capture(lots, 40, NOW)) == [(2, 10)]
 
 
 # --- plan_reversal ------------------------------------------------------------------------

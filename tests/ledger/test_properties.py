@@ -407,7 +407,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def expiry_job(self) -> None:
         async def release() -> int:
             async with transaction(self.pool) as conn:
-                assert await repo.lock_member(conn, self.member, None) is not None
+                assert await repo.lock_member(conn, self.member) is not None
                 return await burning.release_expired_holds(conn, self.member, self.now)
 
         expected = self.model.expired_holds(self.now)

@@ -7,6 +7,7 @@ import strawberry
 from .authorize_burn import authorize_burn
 from .burn_points import burn_points
 from .capture_burn import capture_burn
+from .close_member import close_member
 from .create_api_key import create_api_key
 from .create_partner import create_partner
 from .earn_points import earn_points
@@ -14,6 +15,7 @@ from .enroll_member import enroll_member
 from .refund_burn import refund_burn
 from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
+from .set_partner_prices import set_partner_prices
 from .void_burn import void_burn
 
 
@@ -55,4 +57,14 @@ class Mutation:
     )
     revoke_api_key = strawberry.mutation(
         resolver=revoke_api_key, description="Revoke an API key, now or later (admin)."
+    )
+    set_partner_prices = strawberry.mutation(
+        resolver=set_partner_prices,
+        description="Set a partner's issue price and redemption value from an instant on"
+        " (admin); prices already used by entries never change.",
+    )
+    close_member = strawberry.mutation(
+        resolver=close_member,
+        description="Close a member's account (admin): earns, burns and holds are refused"
+        " afterwards with MEMBER_CLOSED.",
     )

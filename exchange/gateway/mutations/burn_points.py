@@ -5,12 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from exchange.kit import clock
-from exchange.kit.db import transaction
+from exchange.kit.db import connection
 from exchange.kit.money import check_points
 from exchange.ledger import burning
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Outcome
-from partners import registry
 
 from ..context import Context, Info
 from .common import (
@@ -49,13 +48,12 @@ async def _burn(ctx: Context, partner_id: int, data: BurnPointsInput) -> Outcome
         {"memberId": member_id, "points": points, "orderId": order_id},
     )
     now = clock.now()
-    async with transaction(ctx.pool) as conn:
-        terms = await registry.redeemer_terms(conn, partner_id, now)
+    async with connection(ctx.pool) as conn:
         return await burning.burn(
             conn,
             request,
             member_id=member_id,
-            terms=terms,
+            partner_id=partner_id,
             points=points,
             order_id=order_id,
             now=now,

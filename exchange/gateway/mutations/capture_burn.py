@@ -5,11 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from exchange.kit import clock
-from exchange.kit.db import transaction
+from exchange.kit.db import connection
 from exchange.ledger import burning
 from exchange.ledger.errors import HoldNotFound
 from exchange.ledger.outcome import Outcome
-from partners import registry
 
 from ..context import Context, Info
 from .common import (
@@ -49,14 +48,12 @@ async def _capture(ctx: Context, partner_id: int, data: CaptureBurnInput) -> Out
         ctx, data.idempotency_key, "captureBurn", {"holdId": hold_id, "points": points}
     )
     now = clock.now()
-    async with transaction(ctx.pool) as conn:
-        terms = await registry.redeemer_terms(conn, partner_id, now)
+    async with connection(ctx.pool) as conn:
         return await burning.capture(
             conn,
             request,
             hold_id=hold_id,
             partner_id=partner_id,
-            terms=terms,
             points=points,
             now=now,
         )

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Self, TypeVar
 
 import strawberry
 
-from exchange.kit.errors import ExchangeError, InvalidInput, NotFound
+from exchange.kit.errors import ExchangeError, InvalidInput, NotFound, UnsupportedCurrency
 from exchange.kit.ids import expect_global_id
 from exchange.kit.money import check_points
 from exchange.ledger.outcome import Outcome, Request
+from partners import registry
 
 from ..auth import require_partner
 from ..context import Context, Info
-from ..types.common import UserError
+from ..types.common import MoneyInput, UserError
 from ..types.holds import Hold
 from ..types.members import Member
 from ..types.transactions import Transaction
@@ -86,6 +88,15 @@ def decode_id(global_id: str, type_name: str, error: type[NotFound], field: str)
 
 def points_or_all(points: int | None) -> int | None:
     return None if points is None else check_points(points)
+
+
+def partner_price(ctx: Context, money: MoneyInput, field: str) -> Decimal:
+    """A money-per-point price in the program's currency (up to 6 decimals)."""
+    if money.currency.strip().upper() != ctx.settings.currency:
+        raise UnsupportedCurrency(
+            f"prices are in {ctx.settings.currency}", field=[field, "currency"]
+        )
+    return registry.parse_price(money.amount, field)
 
 
 def check_order_id(order_id: str | None) -> str | None:

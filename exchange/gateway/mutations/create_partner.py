@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import strawberry
 
 from exchange.kit import clock
 from exchange.kit.db import transaction
-from exchange.kit.errors import ExchangeError, UnsupportedCurrency
+from exchange.kit.errors import ExchangeError
 from partners import registry
 
 from ..auth import require_admin
 from ..context import Context, Info
 from ..types.common import MoneyInput, UserError
 from ..types.partners import Partner
+from .common import partner_price
 
 
 @strawberry.input
@@ -44,21 +43,13 @@ class CreatePartnerPayload:
     user_errors: list[UserError]
 
 
-def _price(ctx: Context, money: MoneyInput, field: str) -> Decimal:
-    if money.currency.strip().upper() != ctx.settings.currency:
-        raise UnsupportedCurrency(
-            f"prices are in {ctx.settings.currency}", field=[field, "currency"]
-        )
-    return registry.parse_price(money.amount, field)
-
-
 async def _create(ctx: Context, data: CreatePartnerInput) -> CreatePartnerPayload:
     new = registry.NewPartner(
         code=data.code,
         name=data.name,
         earn_rate=registry.parse_price(data.earn_rate, "earnRate"),
-        issue_price=_price(ctx, data.issue_price, "issuePrice"),
-        redemption_value=_price(ctx, data.redemption_value, "redemptionValue"),
+        issue_price=partner_price(ctx, data.issue_price, "issuePrice"),
+        redemption_value=partner_price(ctx, data.redemption_value, "redemptionValue"),
         currency=ctx.settings.currency,
         point_validity_days=data.point_validity_days,
     )

@@ -8,13 +8,13 @@ from decimal import Decimal
 import strawberry
 
 from exchange.kit import clock
-from exchange.kit.db import transaction
+from exchange.kit.db import connection
 from exchange.kit.errors import InvalidInput
 from exchange.kit.money import Money
 from exchange.ledger import earning
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Outcome
-from partners import registry, rules
+from partners import rates, rules
 
 from ..context import Context, Info
 from ..types.common import MoneyInput
@@ -93,20 +93,21 @@ async def _earn(ctx: Context, partner_id: int, data: EarnPointsInput) -> Outcome
     request = ledger_request(
         ctx, data.idempotency_key, "earnPoints", _body(member_id, data, money, lines)
     )
-    async with transaction(ctx.pool) as conn:
-        terms = await registry.issuer_terms(conn, partner_id, occurred_at)
-        earned = rules.earn_points(money.amount, lines, terms.earn_rate)
+    async with connection(ctx.pool) as conn:
+        rate = await rates.earn_rate(conn, partner_id)
+        earned = rules.earn_points(money.amount, lines, rate)
         return await earning.earn(
             conn,
             request,
             member_id=member_id,
-            terms=terms,
+            partner_id=partner_id,
+            earn_rate=rate,
             points=sum(line.points for line in earned),
             amount=money,
             order_id=order_id,
             occurred_at=occurred_at,
             now=now,
-            details=_details(terms.earn_rate, earned),
+            details=_details(rate, earned),
         )
 
 

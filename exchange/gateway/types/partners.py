@@ -7,11 +7,13 @@ from datetime import datetime
 
 import strawberry
 
+from exchange.kit.errors import InvalidInput
 from exchange.kit.ids import to_global_id
+from exchange.ledger.queries import MAX_PAGE
 from partners import keys, registry
 
 from ..context import Info
-from .common import Node
+from .common import Money, Node, described
 
 
 @strawberry.enum(description="What an API key may do.")
@@ -27,6 +29,23 @@ class PartnerStatus(enum.Enum):
     SUSPENDED = "SUSPENDED"
 
 
+@strawberry.type(description="Money per point, in force from an instant until the next price.")
+class PartnerPrice:
+    effective_from: datetime
+    issue_price: Money = strawberry.field(description="What the partner pays per point it issues.")
+    redemption_value: Money = strawberry.field(
+        description="What the partner is paid per point redeemed at it."
+    )
+
+    @classmethod
+    def of(cls, price: registry.Price) -> PartnerPrice:
+        return cls(
+            effective_from=price.effective_from,
+            issue_price=Money.of(price.issue_price, price.currency),
+            redemption_value=Money.of(price.redemption_value, price.currency),
+        )
+
+
 @strawberry.type(description="A business that issues and redeems points in the coalition.")
 class Partner(Node):
     code: str
@@ -39,6 +58,17 @@ class Partner(Node):
         description="How long the points this partner issues stay valid; null: no expiry."
     )
     created_at: datetime
+    partner_id: strawberry.Private[int]
+
+    @described(
+        "The partner's prices, the latest effective first (future ones included); `first` is"
+        " 1 to 100. Staff see every partner's, a partner only its own: null otherwise."
+    )
+    async def prices(self, info: Info, first: int = 20) -> list[PartnerPrice] | None:
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field=["first"])
+        found = await info.context.loaders.prices.load((self.partner_id, first))
+        return None if found is None else [PartnerPrice.of(price) for price in found]
 
     @classmethod
     def of(cls, partner: registry.Partner) -> Partner:
@@ -50,6 +80,7 @@ class Partner(Node):
             earn_rate=format(partner.earn_rate.normalize(), "f"),
             point_validity_days=partner.point_validity_days,
             created_at=partner.created_at,
+            partner_id=partner.id,
         )
 
 
