@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +26,12 @@ from partners.keys import IssuedKey
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     configured = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
-    server = configured or embedded.start(Path(tmp_path_factory.mktemp("pg")) / "data")
+    # Not under pytest's basetemp: a concurrent pytest run prunes old basetemp folders, and
+    # with them the data directory of a server still in use.
+    scratch = Path(tempfile.mkdtemp(prefix="exchange-test-pg-"))
+    server = configured or embedded.start(scratch / "data")
     name = f"exchange_test_{secrets.token_hex(4)}"
     ensure_database(server, name)
     url = with_database(server, name)
@@ -36,6 +41,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if not configured:
         embedded.stop()
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
