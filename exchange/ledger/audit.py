@@ -58,6 +58,35 @@ CHECKS: dict[str, tuple[str, str]] = {
         " WHERE e.kind = 'BURN' GROUP BY e.id, e.points"
         " HAVING e.points <> coalesce(sum(c.points), 0)",
     ),
+    "references_resolve": (
+        "Every append-only row refers to rows that exist (the ledger writes them; no foreign"
+        " key checks them on the hot path).",
+        "SELECT e.id AS subject, 0 AS detail FROM journal_entries e"
+        " WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = e.member_id)"
+        "  OR (e.partner_id IS NOT NULL"
+        "      AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = e.partner_id))"
+        "  OR (e.original_entry_id IS NOT NULL AND NOT EXISTS"
+        "      (SELECT 1 FROM journal_entries o WHERE o.id = e.original_entry_id))"
+        " UNION ALL SELECT p.entry_id, 1 FROM postings p"
+        " WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.id = p.entry_id)"
+        "  OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p.account_id)"
+        " UNION ALL SELECT l.id, 2 FROM lots l"
+        " WHERE NOT EXISTS (SELECT 1 FROM journal_entries e"
+        "   WHERE e.id = l.entry_id AND e.member_id = l.member_id)"
+        "  OR (l.issuer_partner_id IS NOT NULL"
+        "      AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = l.issuer_partner_id))"
+        " UNION ALL SELECT c.id, 3 FROM lot_consumptions c"
+        " WHERE NOT EXISTS (SELECT 1 FROM lots l WHERE l.id = c.lot_id"
+        "   AND l.member_id = c.member_id)"
+        "  OR NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.id = c.entry_id)"
+        "  OR (c.redeemer_partner_id IS NOT NULL"
+        "      AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = c.redeemer_partner_id))"
+        " UNION ALL SELECT o.id, 4 FROM outbox_events o"
+        " WHERE (o.member_id IS NOT NULL"
+        "        AND NOT EXISTS (SELECT 1 FROM members m WHERE m.id = o.member_id))"
+        "  OR (o.partner_id IS NOT NULL"
+        "      AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = o.partner_id))",
+    ),
     "available_not_negative": (
         "No member's balance goes below zero except by a recorded debt (rule 3).",
         "SELECT member_id AS subject, balance AS detail FROM member_balances"

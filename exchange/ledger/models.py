@@ -1,5 +1,8 @@
 """Ledger tables. Posted rows (entries, postings, lot consumptions) are append-only.
 
+The append-only tables carry no foreign keys (migration 0003 says why): the ledger's SQL
+functions resolve every id they write, and the audit checks that every reference resolves.
+
 Sign convention: a posting's points are positive when they increase the account. An earn
 posts +N to the member and -N to the issuing partner's ISSUED account; a burn posts -N to the
 member and +N to the redeeming partner's REDEEMED account. Every entry sums to zero.
@@ -140,14 +143,14 @@ class JournalEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    partner_id: Mapped[int | None] = mapped_column(BigInteger)
     points: Mapped[int] = mapped_column(BigInteger)
     order_id: Mapped[str | None] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(TS)
     posted_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
-    original_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    original_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     hold_id: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
@@ -176,16 +179,11 @@ class JournalEntry(Base):
 class Posting(Base):
     __tablename__ = "postings"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     points: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (
-        CheckConstraint("points <> 0", name="points_not_zero"),
-        Index("ix_postings_entry", "entry_id"),
-        Index("ix_postings_account", "account_id", "id"),
-    )
+    __table_args__ = (CheckConstraint("points <> 0", name="points_not_zero"),)
 
 
 class Lot(Base):
@@ -194,9 +192,9 @@ class Lot(Base):
     __tablename__ = "lots"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    issuer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    issuer_partner_id: Mapped[int | None] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
     points: Mapped[int] = mapped_column(BigInteger)
     remaining: Mapped[int] = mapped_column(BigInteger)
     issue_price: Mapped[Decimal | None] = mapped_column(PRICE)
@@ -214,7 +212,6 @@ class Lot(Base):
             "id",
             postgresql_where=text("remaining > 0"),
         ),
-        Index("ix_lots_entry", "entry_id"),
     )
 
 
@@ -228,14 +225,14 @@ class LotConsumption(Base):
     __tablename__ = "lot_consumptions"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    lot_id: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))
-    issuer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    redeemer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    issuer_partner_id: Mapped[int | None] = mapped_column(BigInteger)
+    redeemer_partner_id: Mapped[int | None] = mapped_column(BigInteger)
     points: Mapped[int] = mapped_column(BigInteger)
-    refunds_consumption_id: Mapped[int | None] = mapped_column(ForeignKey("lot_consumptions.id"))
+    refunds_consumption_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
 
     __table_args__ = (
@@ -245,7 +242,6 @@ class LotConsumption(Base):
         CheckConstraint("points <> 0", name="points_not_zero"),
         CheckConstraint("(kind = 'REFUND') = (points < 0)", name="sign_by_kind"),
         Index("ix_lot_consumptions_entry", "entry_id"),
-        Index("ix_lot_consumptions_lot", "lot_id"),
     )
 
 
@@ -298,16 +294,14 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_events"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event_id: Mapped[str] = mapped_column(String(40))
     event_type: Mapped[str] = mapped_column(String(64))
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    partner_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
     member_seq: Mapped[int | None] = mapped_column(BigInteger)
     entry_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
-
-    __table_args__ = (Index("ix_outbox_events_partner", "partner_id", "id"),)
 
 
 __all__ = [
