@@ -117,6 +117,9 @@ def serving(
                     str(port),
                     "--workers",
                     str(workers),
+                    # a worker starved of CPU by the load must not be taken for hung and killed
+                    "--timeout-worker-healthcheck",
+                    "60",
                     "--log-level",
                     "warning",
                     "--no-access-log",

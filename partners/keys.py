@@ -34,6 +34,8 @@ class KeyOwner:
     key_id: int
     role: str
     partner_id: int | None
+    valid_until: datetime | None = None
+    """When the key stops working on its own (expiry, or a revocation set for later)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ async def authenticate(conn: Conn, secret: str, *, now: datetime) -> KeyOwner | 
     if not secret or len(secret) > 200:
         return None
     cur = await conn.execute(
-        "SELECT k.id, k.role, k.partner_id FROM api_keys k"
+        "SELECT k.id, k.role, k.partner_id, least(k.revoked_at, k.expires_at) AS valid_until"
+        " FROM api_keys k"
         " LEFT JOIN partners p ON p.id = k.partner_id"
         " WHERE k.key_hash = %s AND (k.revoked_at IS NULL OR k.revoked_at > %s)"
         " AND (k.expires_at IS NULL OR k.expires_at > %s)"
@@ -90,7 +93,12 @@ async def authenticate(conn: Conn, secret: str, *, now: datetime) -> KeyOwner | 
     row = await cur.fetchone()
     if row is None:
         return None
-    return KeyOwner(key_id=row["id"], role=row["role"], partner_id=row["partner_id"])
+    return KeyOwner(
+        key_id=row["id"],
+        role=row["role"],
+        partner_id=row["partner_id"],
+        valid_until=row["valid_until"],
+    )
 
 
 async def revoke_key(
@@ -111,7 +119,16 @@ async def revoke_key(
     row = await cur.fetchone()
     if row is None:
         raise ApiKeyNotFound("no API key with this id or prefix")
+    await notify_key_change(conn)
     return _info(row)
+
+
+KEY_CHANGES = "exchange_api_keys"
+"""The channel on which every process hears that a key changed (delivered at commit)."""
+
+
+async def notify_key_change(conn: Conn) -> None:
+    await conn.execute("SELECT pg_notify(%s, '')", (KEY_CHANGES,))
 
 
 async def list_keys(conn: Conn, *, partner_id: int | None = None) -> list[KeyInfo]:

@@ -29,6 +29,7 @@ from exchange.kit.settings import Settings, get_settings
 from exchange.migrations import is_current, upgrade
 
 APP = "exchange.gateway.app:create_app"
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def serve(
@@ -58,7 +59,17 @@ def serve(
             else:
                 console.print(f"GraphQL: {base_url(host, port)}/graphql (GraphiQL in a browser)")
             _export(url, demo=demo)
-            uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level="info")
+            uvicorn.run(
+                APP,
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="info",
+                # under full load a busy worker answers the supervisor's ping late; it is not
+                # hung, and killing it would drop the requests it is serving
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            )
     except KeyboardInterrupt:
         pass
     console.print("Stopped.")

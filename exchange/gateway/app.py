@@ -18,6 +18,7 @@ from exchange.kit.db import Pool, open_pool, resolve_database_url
 from exchange.kit.settings import Settings, get_settings
 
 from .context import Resources
+from .key_listener import listen_for_key_changes
 from .middleware import RequestIdMiddleware
 from .schema import build_schema
 from .sweeper import sweep_forever
@@ -38,18 +39,22 @@ def _lifespan(
         if own_pool:
             url = await asyncio.to_thread(resolve_database_url, settings)
             resources.pool = await open_pool(url, size=settings.pool_size)
-        sweeper = None
+        conninfo = resources.pool.conninfo
+        assert isinstance(conninfo, str), "the pool is opened with a URL"
+        tasks = [asyncio.create_task(listen_for_key_changes(conninfo, resources.keys))]
         if sweep:
-            sweeper = asyncio.create_task(
-                sweep_forever(resources.pool, settings.hold_sweep_interval_seconds)
+            tasks.append(
+                asyncio.create_task(
+                    sweep_forever(resources.pool, settings.hold_sweep_interval_seconds)
+                )
             )
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                    await task
             if own_pool:
                 await resources.pool.close()
                 resources.pool = None
@@ -61,12 +66,14 @@ def _lifespan(
 
 def _assemble(resources: Resources, *, own_pool: bool, sweep: bool) -> Starlette:
     view = GatewayView(build_schema(resources.settings), resources)
-    return Starlette(
+    app = Starlette(
         debug=False,
         routes=[Route("/graphql", view), Route("/healthz", healthz, methods=["GET"])],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep),
     )
+    app.state.resources = resources
+    return app
 
 
 def create_app() -> Starlette:

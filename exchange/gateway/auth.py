@@ -7,8 +7,8 @@ from datetime import datetime
 
 from graphql import GraphQLError
 
-from exchange.kit.db import Pool, transaction
-from partners import keys
+from exchange.kit.db import Pool, connection
+from partners.keycache import KeyCache
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,11 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-async def authenticate(pool: Pool, header: str | None, *, now: datetime) -> Principal:
+async def authenticate(
+    pool: Pool, cache: KeyCache, header: str | None, *, now: datetime
+) -> Principal:
     token = bearer_token(header)
-    async with transaction(pool) as conn:
-        owner = await keys.authenticate(conn, token, now=now)
+    owner = await cache.owner(lambda: connection(pool), token, now=now)
     if owner is None:
         raise Unauthenticated("the API key is unknown, revoked or expired")
     return Principal(role=owner.role, partner_id=owner.partner_id, key_id=owner.key_id)

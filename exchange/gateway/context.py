@@ -8,6 +8,7 @@ import strawberry
 
 from exchange.kit.db import Pool
 from exchange.kit.settings import Settings
+from partners.keycache import KeyCache
 
 from .auth import Principal
 from .dataloaders import Loaders
@@ -37,6 +38,7 @@ class Resources:
     def __init__(self, settings: Settings, pool: Pool | None = None) -> None:
         self.settings = settings
         self._pool = pool
+        self.keys = KeyCache()
 
     @property
     def pool(self) -> Pool:

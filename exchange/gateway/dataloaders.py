@@ -1,4 +1,4 @@
-"""Per-request DataLoaders: each batch of ids is one query in one short read transaction."""
+"""Per-request DataLoaders: each batch of ids is one query (its own autocommit statement)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from exchange.kit import clock
-from exchange.kit.db import Conn, Pool, transaction
+from exchange.kit.db import Conn, Pool, connection, transaction
 from exchange.ledger import queries
 from partners import registry
 
@@ -22,7 +22,7 @@ PriceKey = tuple[int, int]
 
 def _loader(pool: Pool, fetch: Fetch[T]) -> DataLoader[int, T | None]:
     async def load(ids: list[int]) -> Sequence[T | None]:
-        async with transaction(pool) as conn:
+        async with connection(pool) as conn:
             found = await fetch(conn, ids)
         return [found.get(key) for key in ids]
 

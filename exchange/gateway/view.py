@@ -75,7 +75,10 @@ class GatewayView(GraphQL[Context, None]):
             request = await read_limited(request, self.max_body)
         check_strings(list(request.query_params.values()))
         principal = await authenticate(
-            self.resources.pool, request.headers.get("authorization"), now=clock.now()
+            self.resources.pool,
+            self.resources.keys,
+            request.headers.get("authorization"),
+            now=clock.now(),
         )
         context = Context(
             pool=self.resources.pool,
