@@ -73,17 +73,19 @@ LANGUAGE plpgsql AS $$
 DECLARE
     locked member_balances;
     member_status text;
+    shown boolean;
 BEGIN
     SELECT * INTO locked FROM member_balances WHERE member_id = p_member_id FOR UPDATE;
-    IF NOT FOUND OR (p_partner_id IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM member_partner_links
-             WHERE member_id = p_member_id AND partner_id = p_partner_id)) THEN
-        PERFORM ledger_fail('MEMBER_NOT_FOUND', 'no member with this id', 'memberId');
-    END IF;
     -- Read in a statement of its own, after the lock is held: a close committed while this
     -- waited is seen (a join in the locking statement would show the status from before).
-    SELECT status INTO member_status FROM members WHERE id = p_member_id;
-    IF member_status <> 'ACTIVE' THEN
+    SELECT m.status, (p_partner_id IS NULL OR EXISTS (
+               SELECT 1 FROM member_partner_links l
+                WHERE l.member_id = m.id AND l.partner_id = p_partner_id)) AS shown
+      INTO member_status, shown
+      FROM members m WHERE m.id = p_member_id;
+    IF locked.member_id IS NULL OR NOT shown THEN
+        PERFORM ledger_fail('MEMBER_NOT_FOUND', 'no member with this id', 'memberId');
+    ELSIF member_status <> 'ACTIVE' THEN
         PERFORM ledger_fail('MEMBER_CLOSED', 'this member''s account is closed', 'memberId');
     END IF;
     RETURN locked;
