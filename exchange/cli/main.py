@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exchange.cli import database, keys, partners
+from exchange.cli import database, importing, keys, partners
 from exchange.cli.serve import serve
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(database.migrate)
+app.command("import")(importing.import_file)
 app.add_typer(database.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(partners.app, name="partners")

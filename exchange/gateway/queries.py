@@ -11,14 +11,15 @@ from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.kit.errors import NotFound
 from exchange.kit.ids import expect_global_id, from_global_id
-from exchange.ledger import members, queries
+from exchange.ledger import importing, members, queries
 from partners import keys, registry
 
 from . import quotes
-from .auth import require_admin, require_staff
+from .auth import require_admin, require_partner, require_staff
 from .context import Info
 from .types.common import MoneyInput, Node, described
 from .types.holds import Hold
+from .types.import_jobs import ImportJob
 from .types.inputs import LineInput
 from .types.members import Member
 from .types.partners import ApiKey, Partner
@@ -106,6 +107,17 @@ class Query:
             return await Hold.load(info, expect_global_id(id, "Hold"))
         except NotFound:
             return None
+
+    @described("An import job of the calling partner (partner keys), to poll its progress.")
+    async def import_job(self, info: Info, id: strawberry.ID) -> ImportJob | None:
+        partner_id = require_partner(info.context.principal)
+        try:
+            job_id = expect_global_id(id, "ImportJob")
+        except NotFound:
+            return None
+        async with transaction(info.context.pool) as conn:
+            job = await importing.get_job(conn, job_id, partner_id=partner_id)
+        return None if job is None else ImportJob.of(job)
 
     @described("Any object by global id, if the caller may see it.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

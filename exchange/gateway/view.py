@@ -33,10 +33,22 @@ class GatewayView(GraphQL[Context, None]):
         self, schema: GatewaySchema, resources: Resources, *, max_body: int = MAX_BODY_BYTES
     ) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql", allow_queries_via_get=True, subscription_protocols=()
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(),
+            # file uploads (importTransactions); keys travel in a header, never in a cookie,
+            # so a cross-site form cannot post one with a caller's credentials
+            multipart_uploads_enabled=True,
         )
         self.resources = resources
         self.max_body = max_body
+        self.max_upload = resources.settings.max_upload_bytes
+
+    def _body_limit(self, request: Request) -> int:
+        """JSON operations are small; a multipart upload carries a partner's file."""
+        multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+        return self.max_upload if multipart else self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +84,7 @@ class GatewayView(GraphQL[Context, None]):
         if self.should_render_graphql_ide(adapter):
             return await self.render_graphql_ide(request)
         if request.method == "POST":
-            request = await read_limited(request, self.max_body)
+            request = await read_limited(request, self._body_limit(request))
         check_strings(list(request.query_params.values()))
         principal = await authenticate(
             self.resources.pool,

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     """The program's settlement currency: purchases in any other are refused."""
 
     pool_size: int = 10
+    max_upload_bytes: int = 64 * 1024 * 1024
+    """Largest multipart upload (a partner's transaction file); JSON bodies stay at 1 MiB."""
     max_query_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000

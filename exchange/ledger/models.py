@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -304,10 +305,83 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
 
 
+class ImportJob(Base):
+    """A bulk import of a partner's earn file (migration 0004); its counts grow as it runs."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        Index(
+            "uq_import_jobs_key",
+            "partner_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+        Index("ix_import_jobs_partner", "partner_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("partners.id"))
+    status: Mapped[str] = mapped_column(Text, server_default="QUEUED")
+    file_name: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    file_sha256: Mapped[str | None] = mapped_column(Text)
+    lines_total: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    lines_posted: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    lines_already: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    lines_rejected: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+    started_at: Mapped[datetime | None] = mapped_column(TS)
+    finished_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class ImportErrorRow(Base):
+    """A rejected line of an import job: the error report."""
+
+    __tablename__ = "import_errors"
+
+    job_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class ImportLine(Base):
+    """A staged line of a running import job (UNLOGGED: disposable after a crash)."""
+
+    __tablename__ = "import_lines"
+
+    job_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    line_no: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, server_default="READY")
+    error_code: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    by_card: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    idem_key: Mapped[str | None] = mapped_column(Text)
+    request_hash: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric)
+    currency: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime | None] = mapped_column(TS)
+    points: Mapped[int | None] = mapped_column(BigInteger)
+    earn_rate: Mapped[Decimal | None] = mapped_column(PRICE)
+    issue_price: Mapped[Decimal | None] = mapped_column(PRICE)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
 __all__ = [
     "Account",
     "Hold",
     "IdempotencyRecord",
+    "ImportErrorRow",
+    "ImportJob",
+    "ImportLine",
     "JournalEntry",
     "Lot",
     "LotConsumption",

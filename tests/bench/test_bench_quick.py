@@ -87,17 +87,3 @@ def test_all_quick_prints_a_row_and_writes_json_per_scenario(tmp_path: Path) -> 
         assert cells[9] in ("yes", "no", "-")
         check_json(tmp_path / f"{name}.json", name)
     assert "machine: " in done.stdout
-
-
-def test_a_scenario_that_is_not_available_yet_fails_clearly(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "import", "--quick"],
-        cwd=ROOT,
-        env=bench_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert "not available yet" in done.stderr

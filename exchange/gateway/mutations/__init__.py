@@ -12,6 +12,7 @@ from .create_api_key import create_api_key
 from .create_partner import create_partner
 from .earn_points import earn_points
 from .enroll_member import enroll_member
+from .import_transactions import import_transactions
 from .refund_burn import refund_burn
 from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
@@ -62,6 +63,11 @@ class Mutation:
         resolver=set_partner_prices,
         description="Set a partner's issue price and redemption value from an instant on"
         " (admin); prices already used by entries never change.",
+    )
+    import_transactions = strawberry.mutation(
+        resolver=import_transactions,
+        description="Import a file of earns (JSONL or CSV, a multipart upload) in the"
+        " background; poll the job with importJob(id) (partner keys).",
     )
     close_member = strawberry.mutation(
         resolver=close_member,
