@@ -297,3 +297,12 @@ async def sweep_expired_holds(pool: Pool, *, now: datetime, batch: int = 500) ->
             if await repo.lock_member(conn, member_id) is not None:
                 released += await release_expired_holds(conn, member_id, now)
     return released
+
+
+async def release_hold_if_expired(pool: Pool, hold_id: int, *, now: datetime) -> None:
+    """After a refusal with HOLD_EXPIRED (rolled back with its request), give the hold's
+    points back at once rather than at the next sweep."""
+    async with transaction(pool) as conn:
+        hold = await repo.hold_for_partner(conn, hold_id, None)
+        if hold is not None and await repo.lock_member(conn, hold["member_id"]) is not None:
+            await release_expired_holds(conn, hold["member_id"], now)

@@ -330,7 +330,13 @@ async def test_expired_hold_reads_expired_and_cannot_be_captured(
         "captureBurn", {"holdId": hold["hold"]["id"], "idempotencyKey": new_key()}
     )
     assert error["code"] == "HOLD_EXPIRED"
-    # the next burn releases the expired hold first: its points were never lost
+    # the refusal itself gave the hold's points back (no sweeper runs in these tests)
+    after = await client.data(
+        "query($id: ID!) { member(id: $id) { heldPoints availableBalance } }",
+        {"id": member_gid(member)},
+    )
+    assert after["member"] == {"heldPoints": 0, "availableBalance": 30}
+    # and they can be spent at once: no point was lost
     burn = await client.ok(
         "burnPoints",
         {"memberId": member_gid(member), "points": 30, "idempotencyKey": new_key()},

@@ -7,7 +7,7 @@ import strawberry
 from exchange.kit import clock
 from exchange.kit.db import connection
 from exchange.ledger import burning
-from exchange.ledger.errors import HoldNotFound
+from exchange.ledger.errors import HoldExpired, HoldNotFound
 from exchange.ledger.outcome import Outcome
 
 from ..context import Context, Info
@@ -48,15 +48,19 @@ async def _capture(ctx: Context, partner_id: int, data: CaptureBurnInput) -> Out
         ctx, data.idempotency_key, "captureBurn", {"holdId": hold_id, "points": points}
     )
     now = clock.now()
-    async with connection(ctx.pool) as conn:
-        return await burning.capture(
-            conn,
-            request,
-            hold_id=hold_id,
-            partner_id=partner_id,
-            points=points,
-            now=now,
-        )
+    try:
+        async with connection(ctx.pool) as conn:
+            return await burning.capture(
+                conn,
+                request,
+                hold_id=hold_id,
+                partner_id=partner_id,
+                points=points,
+                now=now,
+            )
+    except HoldExpired:
+        await burning.release_hold_if_expired(ctx.pool, hold_id, now=now)
+        raise
 
 
 async def capture_burn(info: Info, input: CaptureBurnInput) -> CaptureBurnPayload:

@@ -7,7 +7,7 @@ import strawberry
 from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.ledger import burning
-from exchange.ledger.errors import HoldNotFound
+from exchange.ledger.errors import HoldExpired, HoldNotFound
 from exchange.ledger.outcome import Outcome
 
 from ..context import Context, Info
@@ -36,10 +36,15 @@ class VoidBurnPayload(OutcomePayload):
 async def _void(ctx: Context, partner_id: int, data: VoidBurnInput) -> Outcome:
     hold_id = decode_id(data.hold_id, "Hold", HoldNotFound, "holdId")
     request = ledger_request(ctx, data.idempotency_key, "voidBurn", {"holdId": hold_id})
-    async with transaction(ctx.pool) as conn:
-        return await burning.void(
-            conn, request, hold_id=hold_id, partner_id=partner_id, now=clock.now()
-        )
+    now = clock.now()
+    try:
+        async with transaction(ctx.pool) as conn:
+            return await burning.void(
+                conn, request, hold_id=hold_id, partner_id=partner_id, now=now
+            )
+    except HoldExpired:
+        await burning.release_hold_if_expired(ctx.pool, hold_id, now=now)
+        raise
 
 
 async def void_burn(info: Info, input: VoidBurnInput) -> VoidBurnPayload:
