@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from exchange.kit.db import Pool, connection
 from exchange.kit.money import Money
-from exchange.ledger import burning, earning
+from exchange.ledger import burning
 from exchange.ledger.outcome import Outcome, Request
-from partners import rates, rules
+from partners.purchases import earn_purchase, purchase_body
 
 
 def caller(partner_id: int) -> str:
@@ -37,38 +37,20 @@ async def earn(
         caller=caller(partner_id),
         idempotency_key=key,
         operation="earnPoints",
-        body={
-            "memberId": member_id,
-            "orderId": None,
-            "amount": money.as_json(),
-            "lines": [],
-            "occurredAt": None,
-        },
+        body=purchase_body(member_id, None, money, [], None),
     )
     async with connection(pool) as conn:
-        rate = await rates.earn_rate(conn, partner_id)
-        earned = rules.earn_points(amount, [], rate)
-        return await earning.earn(
+        return await earn_purchase(
             conn,
             request,
-            member_id=member_id,
             partner_id=partner_id,
-            earn_rate=rate,
-            points=sum(line.points for line in earned),
-            amount=money,
+            member_id=member_id,
+            money=money,
+            lines=[],
             order_id=None,
             occurred_at=now,
             now=now,
-            details=_details(rate, earned),
         )
-
-
-def _details(rate: Decimal, earned: list[rules.LinePoints]) -> dict[str, object]:
-    lines = [
-        {"category": line.category, "amount": format(line.amount, "f"), "points": line.points}
-        for line in earned
-    ]
-    return {"rate": format(rate, "f"), "lines": lines}
 
 
 async def burn(

@@ -14,12 +14,13 @@ from typing import Any
 
 from exchange.kit.errors import ExchangeError, InvalidInput
 from exchange.kit.ids import expect_global_id
-from exchange.kit.money import Money, parse_money
+from exchange.kit.money import parse_money
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.idempotency import check_key, request_hash
 from exchange.ledger.importing import StagedLine
 from partners import rules
 from partners.import_files import Record
+from partners.purchases import earn_details, purchase_body
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_LINES = 200
@@ -111,29 +112,9 @@ def _order_id(fields: dict[str, Any]) -> str | None:
     return order_id
 
 
-def hash_body(
-    member_id: int,
-    order_id: str | None,
-    money: Money,
-    lines: list[rules.Line],
-    occurred_at: datetime | None,
-) -> dict[str, object]:
-    """The body ``earnPoints`` hashes (exchange.gateway.mutations.earn_points._body)."""
-    return {
-        "memberId": member_id,
-        "orderId": order_id,
-        "amount": money.as_json(),
-        "lines": [[line.category, format(line.amount, "f")] for line in lines],
-        "occurredAt": occurred_at,
-    }
-
-
 def details(rate: Decimal, earned: list[rules.LinePoints]) -> str:
-    lines = [
-        {"category": line.category, "amount": format(line.amount, "f"), "points": line.points}
-        for line in earned
-    ]
-    return json.dumps({"rate": format(rate, "f"), "lines": lines})
+    """The earn's details as the staging table keeps them (JSON text)."""
+    return json.dumps(earn_details(rate, earned))
 
 
 def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLookup) -> StagedLine:
@@ -148,7 +129,7 @@ def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLook
     order_id = _order_id(fields)
     member_id, by_card = _member(fields, lookup)
     earned = rules.earn_points(money.amount, basket, terms.rate)
-    body = hash_body(member_id, order_id, money, basket, occurred_at)
+    body = purchase_body(member_id, order_id, money, basket, occurred_at)
     return StagedLine(
         line_no=line_no,
         idem_key=key,

@@ -16,14 +16,14 @@ from decimal import Decimal
 from exchange.kit.db import Conn, Pool, transaction
 from exchange.kit.ids import to_global_id
 from exchange.kit.money import parse_money
-from exchange.ledger import earning, members
+from exchange.ledger import members
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Request
 from exchange.ledger.queries import member_summaries
 from partners import registry
 from partners.errors import PartnerNotFound
 from partners.keys import create_key
-from partners.rules import earn_points
+from partners.purchases import earn_purchase, purchase_body
 
 SEED_LOCK = 7_310_001
 """Advisory lock id: two ``serve --demo`` starting together seed once."""
@@ -186,23 +186,20 @@ async def _earn(
     now: datetime,
 ) -> None:
     """A purchase earning points exactly as ``earnPoints`` would: the partner's flat rate."""
-    terms = await registry.issuer_terms(conn, partner_id, now)
     money = parse_money(amount, currency, program_currency=currency)
-    points = sum(line.points for line in earn_points(money.amount, [], terms.earn_rate))
     request = Request(
         caller="demo-seed",
         idempotency_key=order_id,
         operation="earnPoints",
-        body={"memberId": member_id, "orderId": order_id, "amount": amount},
+        body=purchase_body(member_id, order_id, money, [], None),
     )
-    await earning.earn(
+    await earn_purchase(
         conn,
         request,
-        member_id=member_id,
         partner_id=partner_id,
-        earn_rate=terms.earn_rate,
-        points=points,
-        amount=money,
+        member_id=member_id,
+        money=money,
+        lines=[],
         order_id=order_id,
         occurred_at=now,
         now=now,

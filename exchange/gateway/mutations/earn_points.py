@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import strawberry
 
 from exchange.kit import clock
 from exchange.kit.db import connection
 from exchange.kit.errors import InvalidInput
-from exchange.kit.money import Money
-from exchange.ledger import earning
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Outcome
-from partners import rates, rules
+from partners.purchases import earn_purchase, purchase_body
 
 from ..context import Context, Info
 from ..types.common import MoneyInput
@@ -62,27 +59,6 @@ def _occurred_at(data: EarnPointsInput, now: datetime) -> datetime:
     return data.occurred_at
 
 
-def _body(
-    member_id: int, data: EarnPointsInput, money: Money, lines: list[rules.Line]
-) -> dict[str, object]:
-    return {
-        "memberId": member_id,
-        "orderId": data.order_id,
-        "amount": money.as_json(),
-        "lines": [[line.category, format(line.amount, "f")] for line in lines],
-        "occurredAt": data.occurred_at,
-    }
-
-
-def _details(rate: Decimal, earned: list[rules.LinePoints]) -> dict[str, object]:
-    """What the transaction keeps of how its points were computed."""
-    lines = [
-        {"category": line.category, "amount": format(line.amount, "f"), "points": line.points}
-        for line in earned
-    ]
-    return {"rate": format(rate, "f"), "lines": lines}
-
-
 async def _earn(ctx: Context, partner_id: int, data: EarnPointsInput) -> Outcome:
     now = clock.now()
     member_id = decode_id(data.member_id, "Member", MemberNotFound, "memberId")
@@ -91,23 +67,22 @@ async def _earn(ctx: Context, partner_id: int, data: EarnPointsInput) -> Outcome
     occurred_at = _occurred_at(data, now)
     order_id = check_order_id(data.order_id)
     request = ledger_request(
-        ctx, data.idempotency_key, "earnPoints", _body(member_id, data, money, lines)
+        ctx,
+        data.idempotency_key,
+        "earnPoints",
+        purchase_body(member_id, data.order_id, money, lines, data.occurred_at),
     )
     async with connection(ctx.pool) as conn:
-        rate = await rates.earn_rate(conn, partner_id)
-        earned = rules.earn_points(money.amount, lines, rate)
-        return await earning.earn(
+        return await earn_purchase(
             conn,
             request,
-            member_id=member_id,
             partner_id=partner_id,
-            earn_rate=rate,
-            points=sum(line.points for line in earned),
-            amount=money,
+            member_id=member_id,
+            money=money,
+            lines=lines,
             order_id=order_id,
             occurred_at=occurred_at,
             now=now,
-            details=_details(rate, earned),
         )
 
 
