@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn, TypeVar
 import psycopg
 import sqlalchemy.exc
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
@@ -49,7 +50,12 @@ def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
 
 def settings_for(data_dir: Path | None) -> Settings:
     """The environment's settings, with ``--data-dir`` taking precedence."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = "".join(f"{part}: " for part in problem["loc"])
+        fail(f"settings: {where}{problem['msg'].removeprefix('Value error, ')}")
     if data_dir is None:
         return settings
     return settings.model_copy(update={"data_dir": data_dir})

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from exchange.cli import database, importing, keys, partners
+from exchange.cli import database, importing, keys, partners, webhooks
 from exchange.cli.serve import serve
+from exchange.cli.worker import worker
 
 app = typer.Typer(
     name="exchange",
@@ -20,9 +21,11 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(database.migrate)
 app.command("import")(importing.import_file)
+app.command()(worker)
 app.add_typer(database.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(partners.app, name="partners")
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def _version(value: bool) -> None:

@@ -29,6 +29,7 @@ from exchange.kit.settings import Settings, get_settings
 from exchange.migrations import is_current, upgrade
 
 APP = "exchange.gateway.app:create_app"
+APP_WITH_WORKER = "exchange.gateway.app:create_app_with_worker"
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
@@ -47,6 +48,12 @@ def serve(
         bool,
         typer.Option("--migrate", help="Apply pending migrations instead of refusing to start."),
     ] = False,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--with-worker", help="Deliver webhooks from this process too (one worker each)."
+        ),
+    ] = False,
 ) -> None:
     """Serve POST /graphql (GraphiQL on GET) until Ctrl-C; then stop the embedded server."""
     settings = settings_for(data_dir)
@@ -59,8 +66,10 @@ def serve(
             else:
                 console.print(f"GraphQL: {base_url(host, port)}/graphql (GraphiQL in a browser)")
             _export(url, demo=demo)
+            if with_worker:
+                console.print("Webhooks: delivered by this process (--with-worker)")
             uvicorn.run(
-                APP,
+                APP_WITH_WORKER if with_worker else APP,
                 factory=True,
                 host=host,
                 port=port,

@@ -23,6 +23,8 @@ from .middleware import RequestIdMiddleware
 from .schema import build_schema
 from .sweeper import sweep_forever
 from .view import GatewayView
+from .webhook_keys import webhook_keys
+from .webhook_worker import deliver_forever, stop_worker
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -30,7 +32,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def _lifespan(
-    resources: Resources, *, own_pool: bool, sweep: bool
+    resources: Resources, *, own_pool: bool, sweep: bool, deliver: bool = False
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     settings = resources.settings
 
@@ -48,9 +50,17 @@ def _lifespan(
                     sweep_forever(resources.pool, settings.hold_sweep_interval_seconds)
                 )
             )
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(deliver_forever(resources.pool, settings, stop))
+            if deliver
+            else None
+        )
         try:
             yield
         finally:
+            if worker is not None:
+                await stop_worker(worker, stop)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -64,13 +74,19 @@ def _lifespan(
     return lifespan
 
 
-def _assemble(resources: Resources, *, own_pool: bool, sweep: bool) -> Starlette:
+def _assemble(
+    resources: Resources, *, own_pool: bool, sweep: bool, deliver: bool = False
+) -> Starlette:
     view = GatewayView(build_schema(resources.settings), resources)
     app = Starlette(
         debug=False,
-        routes=[Route("/graphql", view), Route("/healthz", healthz, methods=["GET"])],
+        routes=[
+            Route("/graphql", view),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/.well-known/webhook-keys", webhook_keys, methods=["GET"]),
+        ],
         middleware=[Middleware(RequestIdMiddleware)],
-        lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep),
+        lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep, deliver=deliver),
     )
     app.state.resources = resources
     return app
@@ -79,6 +95,11 @@ def _assemble(resources: Resources, *, own_pool: bool, sweep: bool) -> Starlette
 def create_app() -> Starlette:
     """The gateway as ``exchange serve`` runs it: its own pool and hold sweeper."""
     return _assemble(Resources(get_settings()), own_pool=True, sweep=True)
+
+
+def create_app_with_worker() -> Starlette:
+    """``exchange serve --with-worker``: the gateway and a webhook delivery worker in-process."""
+    return _assemble(Resources(get_settings()), own_pool=True, sweep=True, deliver=True)
 
 
 def create_app_for(

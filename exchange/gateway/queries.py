@@ -14,7 +14,7 @@ from exchange.kit.ids import expect_global_id, from_global_id
 from exchange.ledger import importing, members, queries
 from partners import keys, registry
 
-from . import quotes
+from . import quotes, webhook_queries
 from .auth import require_admin, require_partner, require_staff
 from .context import Info
 from .types.common import MoneyInput, Node, described
@@ -25,6 +25,12 @@ from .types.members import Member
 from .types.partners import ApiKey, Partner
 from .types.quotes import BurnQuote, EarnQuote
 from .types.transactions import Transaction, TransactionConnection, transaction_page
+from .types.webhooks import (
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventConnection,
+    WebhookEventType,
+)
 
 
 async def _member(
@@ -61,6 +67,8 @@ NODE_LOADERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Transaction": Transaction.load,
     "Hold": Hold.load,
     "Partner": _partner,
+    "WebhookEndpoint": WebhookEndpoint.load,
+    "WebhookEvent": WebhookEvent.load,
 }
 
 
@@ -152,6 +160,21 @@ class Query:
         async with transaction(info.context.pool) as conn:
             found = await registry.list_partners(conn)
         return [Partner.of(partner) for partner in found]
+
+    webhook_endpoints: list[WebhookEndpoint] = strawberry.field(
+        resolver=webhook_queries.webhook_endpoints,
+        description="Webhook endpoints: a partner's own; staff see all, or one partner's"
+        " (partnerCode, ignored for partner keys).",
+    )
+    webhook_events: WebhookEventConnection = strawberry.field(
+        resolver=webhook_queries.webhook_events,
+        description="Events sent to webhook endpoints, newest first, with their deliveries and"
+        " attempts; a partner sees its own. `first` is 1 to 100.",
+    )
+    webhook_event_types: list[WebhookEventType] = strawberry.field(
+        resolver=webhook_queries.webhook_event_types,
+        description="The event types an endpoint may subscribe to.",
+    )
 
     @described("All API keys, by prefix and last four (admin).")
     async def api_keys(self, info: Info) -> list[ApiKey]:

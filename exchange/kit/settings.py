@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_KEY = 32
 
 
 def _default_data_dir() -> Path:
@@ -23,8 +25,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     env: Literal["development", "production"] = "development"
-    secret_key: str | None = None
+    secret_key: SecretStr | None = None
+    """Encrypts webhook secrets and signing keys at rest; required in production."""
     webhook_allow_private_targets: bool = False
+    """Lets webhooks target loopback and private addresses (development, tests); never in
+    production."""
 
     currency: str = "EUR"
     """The program's settlement currency: purchases in any other are refused."""
@@ -40,6 +45,22 @@ class Settings(BaseSettings):
     hold_max_ttl_seconds: int = 7 * 24 * 3600
     hold_sweep_interval_seconds: float = 5.0
     debug: bool = False
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Self:
+        """Production refuses to start on unsafe settings."""
+        if self.env != "production":
+            return self
+        if self.secret_key is None or len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY:
+            raise ValueError(
+                f"EXCHANGE_SECRET_KEY must be set (at least {MIN_SECRET_KEY} characters) when"
+                " EXCHANGE_ENV=production"
+            )
+        if self.webhook_allow_private_targets:
+            raise ValueError(
+                "EXCHANGE_WEBHOOK_ALLOW_PRIVATE_TARGETS is refused when EXCHANGE_ENV=production"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

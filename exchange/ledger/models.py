@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.kit.db import Base
+from exchange.kit.pgtypes import XID8
 
 PRICE = Numeric(18, 6)
 TS = DateTime(timezone=True)
@@ -303,6 +304,10 @@ class OutboxEvent(Base):
     entry_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+    xid: Mapped[str] = mapped_column(XID8, server_default=text("pg_current_xact_id()"))
+    """The writing transaction's id: webhooks fan out by it (migration 0005)."""
+
+    __table_args__ = (Index("ix_outbox_events_xid", "xid"),)
 
 
 class ImportJob(Base):

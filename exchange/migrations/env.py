@@ -3,7 +3,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import partners.models  # noqa: F401
+import partners.models
+import partners.webhooks.models  # noqa: F401
 from exchange.kit.db import Base
 
 config = context.config

@@ -10,13 +10,20 @@ from .capture_burn import capture_burn
 from .close_member import close_member
 from .create_api_key import create_api_key
 from .create_partner import create_partner
+from .create_webhook_endpoint import create_webhook_endpoint
+from .disable_webhook_endpoint import disable_webhook_endpoint
 from .earn_points import earn_points
 from .enroll_member import enroll_member
 from .import_transactions import import_transactions
 from .refund_burn import refund_burn
+from .replay_dead_letters import replay_dead_letters
+from .replay_webhook_event import replay_webhook_event
 from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
+from .rotate_webhook_secret import rotate_webhook_secret
+from .send_test_webhook import send_test_webhook
 from .set_partner_prices import set_partner_prices
+from .update_webhook_endpoint import update_webhook_endpoint
 from .void_burn import void_burn
 
 
@@ -73,4 +80,33 @@ class Mutation:
         resolver=close_member,
         description="Close a member's account (admin): earns, burns and holds are refused"
         " afterwards with MEMBER_CLOSED.",
+    )
+    create_webhook_endpoint = strawberry.mutation(
+        resolver=create_webhook_endpoint,
+        description="Register a webhook endpoint (partner keys: their own; admin: any"
+        " partner's); an HMAC_SHA256 endpoint's secret is shown once.",
+    )
+    update_webhook_endpoint = strawberry.mutation(
+        resolver=update_webhook_endpoint,
+        description="Change an endpoint's URL or event types, or enable it again.",
+    )
+    disable_webhook_endpoint = strawberry.mutation(
+        resolver=disable_webhook_endpoint,
+        description="Stop deliveries to an endpoint; its pending deliveries become dead letters.",
+    )
+    rotate_webhook_secret = strawberry.mutation(
+        resolver=rotate_webhook_secret,
+        description="A new whsec_ secret for an HMAC_SHA256 endpoint (shown once); the old one"
+        " keeps signing beside it for an overlap.",
+    )
+    send_test_webhook = strawberry.mutation(
+        resolver=send_test_webhook, description="Send a webhook.test event to one endpoint."
+    )
+    replay_webhook_event = strawberry.mutation(
+        resolver=replay_webhook_event,
+        description="Deliver an event again (same webhook-id), to its endpoints or to one.",
+    )
+    replay_dead_letters = strawberry.mutation(
+        resolver=replay_dead_letters,
+        description="Deliver every dead letter of an endpoint again.",
     )

@@ -1,0 +1,69 @@
+"""``exchange worker``: deliver webhooks until Ctrl-C. Run as many as you like: they claim
+disjoint deliveries (``FOR UPDATE SKIP LOCKED``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from exchange.cli.common import DataDir, console, database, describe, settings_for
+from exchange.kit.db import open_pool
+from exchange.kit.secrets_box import SecretBox
+from exchange.kit.settings import Settings
+from partners.webhooks.transport import ClientOptions
+from partners.webhooks.worker import Worker, WorkerOptions
+
+POOL_SIZE = 4
+"""Fan-out, claims, the recorder and the signing keys: a few statements at a time."""
+
+
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=1024, help="Attempts in flight at once.")
+    ] = 64,
+    batch: Annotated[
+        int, typer.Option(min=1, max=1000, help="Deliveries claimed and recorded per statement.")
+    ] = 100,
+    lease: Annotated[
+        int,
+        typer.Option(
+            min=30, max=3600, help="Seconds a claim is this worker's before another may retry."
+        ),
+    ] = 60,
+    data_dir: DataDir = None,
+) -> None:
+    """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry."""
+    settings = settings_for(data_dir)
+    options = WorkerOptions(
+        concurrency=concurrency,
+        batch=batch,
+        lease=timedelta(seconds=lease),
+        client=ClientOptions(
+            max_connections=concurrency, allow_private=settings.webhook_allow_private_targets
+        ),
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with database(settings) as url:
+        console.print(f"Database: {describe(settings)}")
+        private = " (private targets allowed)" if settings.webhook_allow_private_targets else ""
+        console.print(f"Delivering webhooks{private}, {concurrency} at a time; Ctrl-C stops.")
+        asyncio.run(_run(url, settings, options))
+    console.print("Stopped.")
+
+
+async def _run(url: str, settings: Settings, options: WorkerOptions) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    pool = await open_pool(url, size=POOL_SIZE)
+    try:
+        async with Worker(pool, SecretBox.from_settings(settings), options) as running:
+            await running.run(stop)
+    finally:
+        await pool.close()

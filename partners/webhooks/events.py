@@ -1,0 +1,43 @@
+"""The event types a partner may subscribe to, and the test event.
+
+Every payload is ``{type, id, createdAt, partnerId, data}``, written by the ledger with the
+change that causes it (``ledger_emit``); ``data.memberSequence`` orders one member's events.
+The shapes of ``data`` are documented in the README (Webhooks) and stay stable: fields may be
+added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from exchange.kit.errors import InvalidInput
+
+EVENT_TYPES: dict[str, str] = {
+    "points.earned": "points credited for a purchase (earnPoints, the bulk import)",
+    "points.earn_reversed": "an earn taken back, whole or in part (reverseEarn)",
+    "burn.authorized": "points reserved by a hold (authorizeBurn)",
+    "burn.captured": "points spent (captureBurn, burnPoints)",
+    "burn.voided": "a hold released (voidBurn)",
+    "burn.expired": "a hold that ran out before its capture",
+    "burn.refunded": "burned points given back (refundBurn)",
+    "points.expired": "points that reached their expiry (not emitted yet)",
+    "member.tier_changed": "a member's tier changed (not emitted yet)",
+    "settlement.batch_ready": "a settlement batch to review (not emitted yet)",
+    "settlement.batch_paid": "a settlement batch paid (not emitted yet)",
+}
+TEST_EVENT = "webhook.test"
+"""Sent by ``sendTestWebhook`` to one endpoint, whatever it subscribes to."""
+MAX_EVENT_TYPES = len(EVENT_TYPES)
+
+
+def check_event_types(event_types: Sequence[str]) -> list[str]:
+    """Known, distinct types, at least one; kept in the catalogue's order."""
+    unknown = sorted(set(event_types) - EVENT_TYPES.keys())
+    if unknown:
+        raise InvalidInput(
+            f"unknown event types {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
+            field=["eventTypes"],
+        )
+    if not event_types:
+        raise InvalidInput("subscribe to at least one event type", field=["eventTypes"])
+    return [name for name in EVENT_TYPES if name in set(event_types)]

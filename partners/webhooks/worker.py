@@ -1,0 +1,233 @@
+"""The delivery worker: fan out, claim due deliveries, send them concurrently over one
+keep-alive client, record the outcomes in batches; recover deliveries whose lease ran out.
+
+Many workers may run (every claim skips locked rows). ``run_once`` does one round and is
+what tests drive with an injected clock; ``run`` is the long-running loop, which keeps up to
+``concurrency`` attempts in flight and records their outcomes every ``flush_interval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from exchange.kit import clock as business_clock
+from exchange.kit.db import Pool
+from exchange.kit.secrets_box import SecretBox
+from partners.webhooks import delivery, fanout, targets, transport
+from partners.webhooks.attempts import Attempter, Secrets, decide
+from partners.webhooks.delivery import Job, Outcome
+from partners.webhooks.recorder import Recorder
+from partners.webhooks.schedule import Jitter
+from partners.webhooks.sender import Answer
+from partners.webhooks.signing_keys import KeyRing
+from partners.webhooks.targets import Resolver
+
+logger = logging.getLogger("exchange.webhooks")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    concurrency: int = 64
+    """Attempts in flight at once (and connections in the client's pool)."""
+    batch: int = 100
+    """Most deliveries claimed, and outcomes recorded, per statement."""
+    lease: timedelta = timedelta(seconds=60)
+    """How long a claim is this worker's; after that another worker may deliver again."""
+    deadline: float = 15.0
+    """Longest one attempt may take, whatever the receiver does."""
+    poll_interval: float = 0.2
+    fanout_interval: float = 0.2
+    reclaim_interval: float = 5.0
+    flush_interval: float = 0.02
+    client: transport.ClientOptions = field(default_factory=transport.ClientOptions)
+
+
+@dataclass(frozen=True)
+class Round:
+    fanned_out: int
+    reclaimed: int
+    attempted: int
+    succeeded: int
+
+
+class Worker:
+    def __init__(
+        self,
+        pool: Pool,
+        box: SecretBox,
+        options: WorkerOptions | None = None,
+        *,
+        clock: Callable[[], datetime] = business_clock.now,
+        wall: Callable[[], float] = time.time,
+        jitter: Jitter = random.random,
+        resolver: Resolver = targets.system_resolver,
+        http: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.pool = pool
+        self.options = options or WorkerOptions()
+        self.clock = clock
+        self.keys = KeyRing(box)
+        self._secrets = Secrets(box)
+        self._wall = wall
+        self._jitter = jitter
+        self._resolver = resolver
+        self._http = http
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Worker:
+        self._client = transport.client(
+            self.options.client, resolver=self._resolver, transport=self._http
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _attempter(self) -> Attempter:
+        if self._client is None:
+            raise RuntimeError("use the worker as an async context manager")
+        return Attempter(
+            client=self._client,
+            secrets=self._secrets,
+            clock=self.clock,
+            wall=self._wall,
+            jitter=self._jitter,
+            deadline=self.options.deadline,
+        )
+
+    async def signers(self, jobs: list[Job]) -> list[Ed25519PrivateKey]:
+        if not any(job.signing == "ED25519" for job in jobs):
+            return []
+        return await self.keys.signers(self.pool, self.clock())
+
+    async def attempt(self, job: Job, ed25519: list[Ed25519PrivateKey]) -> Outcome:
+        try:
+            return await self._attempter().attempt(job, ed25519)
+        except Exception as error:  # a bad secret, say: retried, never the loop's end
+            logger.exception("delivery %s could not be attempted", job.delivery_id)
+            answer = Answer(None, f"internal: {type(error).__name__}", 0, None)
+            return decide(job, answer, self.clock(), self._jitter)
+
+    async def _attempt_all(self, jobs: list[Job]) -> list[Outcome]:
+        ed25519 = await self.signers(jobs)
+        slots = asyncio.Semaphore(self.options.concurrency)
+
+        async def bounded(job: Job) -> Outcome:
+            async with slots:
+                return await self.attempt(job, ed25519)
+
+        return list(await asyncio.gather(*(bounded(job) for job in jobs)))
+
+    async def claim(self, limit: int) -> list[Job]:
+        return await delivery.claim(
+            self.pool, now=self.clock(), limit=limit, lease=self.options.lease
+        )
+
+    async def run_once(self) -> Round:
+        """Fan out, recover lost leases, then claim one batch, send it and record it."""
+        fanned_out = await fanout.fan_out(self.pool, now=self.clock())
+        reclaimed = await delivery.reclaim(self.pool, now=self.clock())
+        outcomes = await self._attempt_all(await self.claim(self.options.batch))
+        await delivery.record(self.pool, outcomes)
+        succeeded = sum(1 for outcome in outcomes if outcome.status == "SUCCEEDED")
+        return Round(fanned_out or 0, reclaimed, len(outcomes), succeeded)
+
+    async def drain(self, *, rounds: int = 100) -> list[Round]:
+        """``run_once`` until a round attempts nothing (tests, the demo)."""
+        done = []
+        for _ in range(rounds):
+            done.append(await self.run_once())
+            if done[-1].attempted == 0:
+                break
+        return done
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; then let attempts in flight finish and record them."""
+        loop = Loop(self, Recorder(self.pool, self.options.flush_interval, self.options.batch))
+        await loop.run(stop)
+
+
+class Loop:
+    """The long-running loop of one worker: housekeeping on intervals, claims while there is
+    room in flight, outcomes handed to the recorder as attempts finish."""
+
+    def __init__(self, worker: Worker, recorder: Recorder) -> None:
+        self.worker = worker
+        self.options = worker.options
+        self.recorder = recorder
+        self.inflight: set[asyncio.Task[None]] = set()
+        self._due = {"fanout": float("-inf"), "reclaim": float("-inf")}
+
+    async def _every(
+        self, name: str, interval: float, work: Callable[[], Awaitable[object]]
+    ) -> None:
+        if time.monotonic() < self._due[name]:
+            return
+        self._due[name] = time.monotonic() + interval
+        try:
+            await work()
+        except Exception:
+            logger.exception("webhook %s failed; retrying at the next tick", name)
+
+    async def _housekeeping(self) -> None:
+        pool, clock = self.worker.pool, self.worker.clock
+        await self._every(
+            "fanout", self.options.fanout_interval, lambda: fanout.fan_out(pool, now=clock())
+        )
+        await self._every(
+            "reclaim", self.options.reclaim_interval, lambda: delivery.reclaim(pool, now=clock())
+        )
+
+    async def _deliver(self, job: Job, ed25519: list[Ed25519PrivateKey]) -> None:
+        self.recorder.add(await self.worker.attempt(job, ed25519))
+
+    async def _claim_and_start(self) -> int:
+        room = self.options.concurrency - len(self.inflight)
+        if room <= 0:
+            return 0
+        jobs = await self.worker.claim(min(room, self.options.batch))
+        ed25519 = await self.worker.signers(jobs)
+        for job in jobs:
+            task = asyncio.create_task(self._deliver(job, ed25519))
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+        return len(jobs)
+
+    async def _step(self, stop: asyncio.Event) -> None:
+        await self._housekeeping()
+        asked = min(self.options.concurrency - len(self.inflight), self.options.batch)
+        try:
+            started = await self._claim_and_start()
+        except Exception:
+            logger.exception("claiming webhook deliveries failed; retrying")
+            started = 0
+        if self.inflight and len(self.inflight) >= self.options.concurrency:
+            await asyncio.wait(self.inflight, return_when=asyncio.FIRST_COMPLETED)
+        elif started < asked:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.options.poll_interval)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with self.recorder:
+            while not stop.is_set():
+                await self._step(stop)
+            if self.inflight:
+                await asyncio.wait(self.inflight, timeout=self.options.deadline + 1)
