@@ -13,10 +13,13 @@ from partners.webhooks import endpoints
 from partners.webhooks.errors import EndpointDisabled, EventNotFound
 from partners.webhooks.events import TEST_EVENT
 
-RESET = (
-    "status = 'PENDING', retry_base = attempts, next_attempt_at = %(now)s,"
-    " locked_until = NULL, updated_at = %(now)s"
-)
+
+def _reset(table: str) -> str:
+    """Due now, the retry schedule counted again from the next attempt."""
+    return (
+        f"status = 'PENDING', retry_base = {table}.attempts, next_attempt_at = %(now)s,"
+        " locked_until = NULL, updated_at = %(now)s"
+    )
 
 
 async def _active(conn: Conn, endpoint_id: int, scope: int | None) -> endpoints.Endpoint:
@@ -37,7 +40,7 @@ async def _to_endpoint(conn: Conn, outbox_id: int, endpoint_id: int, now: dateti
         " SELECT %(outbox)s, %(endpoint)s, e.partner_id, 'PENDING', %(now)s, %(now)s, %(now)s"
         " FROM webhook_endpoints e WHERE e.id = %(endpoint)s"
         " ON CONFLICT (outbox_id, endpoint_id) DO UPDATE SET "
-        + RESET
+        + _reset("webhook_deliveries")
         + " WHERE webhook_deliveries.status <> 'DELIVERING'",
         {"outbox": outbox_id, "endpoint": endpoint_id, "now": now},
     )
@@ -47,7 +50,7 @@ async def _to_endpoint(conn: Conn, outbox_id: int, endpoint_id: int, now: dateti
 async def _to_all(conn: Conn, outbox_id: int, scope: int | None, now: datetime) -> int:
     """The event again to every active endpoint it was delivered to (or is being)."""
     cur = await conn.execute(
-        "UPDATE webhook_deliveries d SET " + RESET + " FROM webhook_endpoints e"
+        "UPDATE webhook_deliveries d SET " + _reset("d") + " FROM webhook_endpoints e"
         " WHERE d.outbox_id = %(outbox)s AND e.id = d.endpoint_id AND e.status = 'ACTIVE'"
         " AND (%(scope)s::bigint IS NULL OR d.partner_id = %(scope)s)"
         " AND d.status <> 'DELIVERING'",
@@ -83,7 +86,7 @@ async def replay_dead_letters(
         await _active(conn, endpoint_id, scope)
         cur = await conn.execute(
             "UPDATE webhook_deliveries SET "
-            + RESET
+            + _reset("webhook_deliveries")
             + " WHERE endpoint_id = %(endpoint)s AND status = 'DEAD'",
             {"endpoint": endpoint_id, "now": now},
         )

@@ -206,34 +206,41 @@ class Clock:
         return self.at
 
 
+def real_now() -> datetime:
+    """The worker's clock when the gateway (which uses real time) made the work."""
+    return datetime.now(UTC)
+
+
 def new_key(prefix: str = "wh") -> str:
     return f"{prefix}-{next(_keys)}-{secrets.token_hex(4)}"
 
 
-async def earn(
-    pool: Pool, partner_id: int, member_id: int, amount: str = "10.00", *, key: str | None = None
-) -> Outcome:
-    """An earnPoints as the gateway posts it: one ``points.earned`` event."""
+async def earn_in(conn: Conn, partner_id: int, member_id: int, amount: str = "10.00") -> Outcome:
+    """An earnPoints as the gateway posts it, on this connection: one ``points.earned``."""
     now = datetime.now(UTC)
     money = Money(Decimal(amount), "EUR")
     request = LedgerRequest(
         f"partner:{partner_id}",
-        key or new_key("earn"),
+        new_key("earn"),
         "earnPoints",
         {"memberId": member_id, "amount": money.as_json(), "orderId": None},
     )
+    return await earn_purchase(
+        conn,
+        request,
+        partner_id=partner_id,
+        member_id=member_id,
+        money=money,
+        lines=[],
+        order_id=f"order-{secrets.token_hex(3)}",
+        occurred_at=now,
+        now=now,
+    )
+
+
+async def earn(pool: Pool, partner_id: int, member_id: int, amount: str = "10.00") -> Outcome:
     async with connection(pool) as conn:
-        return await earn_purchase(
-            conn,
-            request,
-            partner_id=partner_id,
-            member_id=member_id,
-            money=money,
-            lines=[],
-            order_id=f"order-{secrets.token_hex(3)}",
-            occurred_at=now,
-            now=now,
-        )
+        return await earn_in(conn, partner_id, member_id, amount)
 
 
 async def one_row(pool: Pool, query: str, *params: Any) -> dict[str, Any]:
