@@ -925,7 +925,9 @@ async def test_posted_rows_are_never_updated_or_deleted(
     assert await ledger.row_counts(member) == before
 
 
-async def test_unbalanced_entry_is_refused_at_commit(make_partner, make_member, ledger, pool, t0):
+async def test_unbalanced_entry_is_refused_by_its_statement(
+    make_partner, make_member, ledger, pool, t0
+):
     shop = await make_partner()
     member = await make_member(shop)
     [account] = await ledger.fetch(
@@ -944,18 +946,13 @@ async def test_unbalanced_entry_is_refused_at_commit(make_partner, make_member, 
         )
         return (await cur.fetchone())["id"]
 
-    # checked at commit, not per statement: the two halves of a pair may come one by one
+    # checked at the end of each INSERT on postings: a balanced pair in one statement passes
     async with pool.connection() as conn, conn.transaction(force_rollback=True):
         entry = await raw_entry(conn)
         await conn.execute(
-            "INSERT INTO postings (entry_id, account_id, points) VALUES (%s, %s, 5)",
-            (entry, account["account_id"]),
+            "INSERT INTO postings (entry_id, account_id, points) VALUES (%s, %s, 5), (%s, %s, -5)",
+            (entry, account["account_id"], entry, issued["id"]),
         )
-        await conn.execute(
-            "INSERT INTO postings (entry_id, account_id, points) VALUES (%s, %s, -5)",
-            (entry, issued["id"]),
-        )
-        await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the pair balances
 
     statements_done = []
 
@@ -966,11 +963,11 @@ async def test_unbalanced_entry_is_refused_at_commit(make_partner, make_member, 
                 "INSERT INTO postings (entry_id, account_id, points) VALUES (%s, %s, 5)",
                 (entry, account["account_id"]),
             )
-            statements_done.append(entry)  # every statement passed; the commit refuses
+            statements_done.append(entry)
 
     with pytest.raises(psycopg.errors.CheckViolation, match="does not balance"):
         await one_sided_entry()
-    assert len(statements_done) == 1
+    assert statements_done == []  # the one-sided INSERT itself failed
     assert await ledger.row_counts(member) == {
         "journal_entries": 0,
         "postings": 0,
