@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import islice
+from typing import Any
 
 import psycopg
 
@@ -24,6 +26,15 @@ from partners.import_lines import MemberLookup, Terms, card_key, reference, stag
 
 CHUNK_LINES = 10_000
 DEADLOCK_ATTEMPTS = 3
+HEARTBEAT_SECONDS = 10.0
+"""How often a running job says its process is alive."""
+SILENT_SECONDS = 120.0
+"""A QUEUED or RUNNING job silent this long is given up as interrupted (its process died)."""
+
+
+class ImportAbandoned(Exception):
+    """The job was given up as interrupted while this process still ran it (it missed its
+    heartbeats, e.g. a database outage): it stops posting."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,51 @@ async def _pipeline(
     await stager
 
 
+async def _with_heartbeat(pool: Pool, job_id: int, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` while beating every ``HEARTBEAT_SECONDS``; stop it if the job was given
+    up meanwhile (``ImportAbandoned``)."""
+    worker = asyncio.current_task()
+    assert worker is not None
+    abandoned = False
+
+    async def beat_forever() -> None:
+        nonlocal abandoned
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                async with transaction(pool) as conn:
+                    alive = await importing.beat(conn, job_id, clock.now())
+            except psycopg.OperationalError:
+                continue  # a missed beat; the work itself will meet the outage too
+            if not alive:
+                abandoned = True
+                worker.cancel()
+                return
+
+    beating = asyncio.create_task(beat_forever())
+    try:
+        await work
+    except asyncio.CancelledError:
+        if not abandoned:
+            raise
+        worker.uncancel()
+        raise ImportAbandoned(importing.INTERRUPTED) from None
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+
+
+async def fail_interrupted(pool: Pool, *, silent_seconds: float = SILENT_SECONDS) -> list[int]:
+    """Give up the jobs whose process died (no heartbeat for ``silent_seconds``): FAILED with
+    a reason that says to import the file again. Any gateway or worker may run it."""
+    now = clock.now()
+    async with transaction(pool) as conn:
+        return await importing.fail_interrupted(
+            conn, silent_since=now - timedelta(seconds=silent_seconds), now=now
+        )
+
+
 async def run_job(
     pool: Pool,
     job: ImportJob,
@@ -178,7 +234,7 @@ async def run_job(
             await importing.start_job(conn, job.id, clock.now())
             rate = await rates.earn_rate(conn, job.partner_id)
         terms = Terms(job.partner_id, rate, currency, clock.now())
-        await _pipeline(pool, job, text, terms, chunk_lines, hook)
+        await _with_heartbeat(pool, job.id, _pipeline(pool, job, text, terms, chunk_lines, hook))
         async with transaction(pool) as conn:
             finished = await importing.finish(conn, job.id, clock.now())
     except BaseException as error:

@@ -1,4 +1,5 @@
-"""The background task that expires holds whose time ran out."""
+"""The background task that expires holds whose time ran out and gives up import jobs whose
+process died."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from exchange.kit import clock
 from exchange.kit.db import Pool
 from exchange.ledger import burning
+from partners import importing
 
 logger = logging.getLogger("exchange.gateway.sweeper")
 
@@ -16,6 +18,9 @@ async def sweep_once(pool: Pool) -> int:
     released = await burning.sweep_expired_holds(pool, now=clock.now())
     if released:
         logger.info("released %d expired holds", released)
+    interrupted = await importing.fail_interrupted(pool)
+    if interrupted:
+        logger.warning("gave up interrupted import jobs %s", interrupted)
     return released
 
 

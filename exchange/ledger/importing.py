@@ -154,8 +154,43 @@ async def get_job(conn: Conn, job_id: int, *, partner_id: int | None) -> ImportJ
 
 async def start_job(conn: Conn, job_id: int, now: datetime) -> None:
     await conn.execute(
-        "UPDATE import_jobs SET status = 'RUNNING', started_at = %s WHERE id = %s", (now, job_id)
+        "UPDATE import_jobs SET status = 'RUNNING', started_at = %s, heartbeat_at = %s"
+        " WHERE id = %s",
+        (now, now, job_id),
     )
+
+
+async def beat(conn: Conn, job_id: int, now: datetime) -> bool:
+    """The running job's process is alive; False when the job is no longer RUNNING (it was
+    given up as interrupted, see ``fail_interrupted``) and must stop posting."""
+    cur = await conn.execute(
+        "UPDATE import_jobs SET heartbeat_at = %s WHERE id = %s AND status = 'RUNNING'"
+        " RETURNING id",
+        (now, job_id),
+    )
+    return await cur.fetchone() is not None
+
+
+INTERRUPTED = (
+    "interrupted: the process running this import stopped before it finished; the lines"
+    " posted so far stay posted, and importing the same file again posts the rest (lines"
+    " already posted are recognised by their idempotency keys)"
+)
+
+
+async def fail_interrupted(conn: Conn, *, silent_since: datetime, now: datetime) -> list[int]:
+    """Jobs QUEUED or RUNNING with no heartbeat since ``silent_since`` become FAILED (their
+    process died: a crash, a kill, a lost machine); their staged lines are dropped."""
+    cur = await conn.execute(
+        "UPDATE import_jobs SET status = 'FAILED', failure = %s, finished_at = %s"
+        " WHERE status IN ('QUEUED', 'RUNNING')"
+        " AND coalesce(heartbeat_at, created_at) < %s RETURNING id",
+        (INTERRUPTED, now, silent_since),
+    )
+    failed = [row["id"] for row in await cur.fetchall()]
+    if failed:
+        await conn.execute("DELETE FROM import_lines WHERE job_id = ANY(%s)", (failed,))
+    return failed
 
 
 async def stage(conn: Conn, job_id: int, lines: Iterable[StagedLine]) -> int:
@@ -222,9 +257,11 @@ async def finish(conn: Conn, job_id: int, now: datetime) -> ImportJob:
 
 
 async def fail(conn: Conn, job_id: int, failure: str, now: datetime) -> None:
-    """The job stops: what it posted stays posted (a re-run posts the rest)."""
+    """The job stops: what it posted stays posted (a re-run posts the rest). A job already
+    given up as interrupted keeps that reason."""
     await conn.execute(
-        "UPDATE import_jobs SET status = 'FAILED', failure = %s, finished_at = %s WHERE id = %s",
+        "UPDATE import_jobs SET status = 'FAILED', failure = %s, finished_at = %s"
+        " WHERE id = %s AND status IN ('QUEUED', 'RUNNING')",
         (failure, now, job_id),
     )
     await conn.execute("DELETE FROM import_lines WHERE job_id = %s", (job_id,))

@@ -323,6 +323,11 @@ class ImportJob(Base):
             postgresql_where=text("idempotency_key IS NOT NULL"),
         ),
         Index("ix_import_jobs_partner", "partner_id", "id"),
+        Index(
+            "ix_import_jobs_unfinished",
+            "heartbeat_at",
+            postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -340,6 +345,9 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
     started_at: Mapped[datetime | None] = mapped_column(TS)
     finished_at: Mapped[datetime | None] = mapped_column(TS)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(TS)
+    """Beaten every few seconds while the job runs (migration 0006): a silent QUEUED or
+    RUNNING job's process died, and the job is given up as interrupted."""
 
 
 class ImportErrorRow(Base):
