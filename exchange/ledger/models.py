@@ -346,7 +346,7 @@ class ImportJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(TS)
     finished_at: Mapped[datetime | None] = mapped_column(TS)
     heartbeat_at: Mapped[datetime | None] = mapped_column(TS)
-    """Beaten every few seconds while the job runs (migration 0006): a silent QUEUED or
+    """Beaten every few seconds while the job runs (migration 0007): a silent QUEUED or
     RUNNING job's process died, and the job is given up as interrupted."""
 
 
