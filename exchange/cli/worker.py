@@ -25,7 +25,7 @@ POOL_SIZE = 4
 def worker(
     concurrency: Annotated[
         int, typer.Option(min=1, max=1024, help="Attempts in flight at once.")
-    ] = 64,
+    ] = 32,
     batch: Annotated[
         int, typer.Option(min=1, max=1000, help="Deliveries claimed and recorded per statement.")
     ] = 100,

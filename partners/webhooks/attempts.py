@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from exchange.kit.secrets_box import SecretBox
@@ -15,6 +14,7 @@ from partners.webhooks import endpoints, schedule, sender, signing
 from partners.webhooks.delivery import Job, Outcome
 from partners.webhooks.schedule import Jitter, Verdict
 from partners.webhooks.sender import Answer
+from partners.webhooks.transport import Transports
 
 MAX_CACHED_SECRETS = 10_000
 STATUS = {
@@ -97,9 +97,9 @@ def not_sent(job: Job, attempted_at: datetime, reason: str) -> Outcome:
 
 @dataclass(frozen=True)
 class Attempter:
-    """Everything an attempt needs besides the job: the client, the clocks, the keys."""
+    """Everything an attempt needs besides the job: the transports, the clocks, the keys."""
 
-    client: httpx.AsyncClient
+    transports: Transports
     secrets: Secrets
     clock: Callable[[], datetime]
     """Business time: when attempts happen and retries fall due (injectable)."""
@@ -113,7 +113,13 @@ class Attempter:
         if not job.endpoint_active:
             return not_sent(job, attempted_at, "the endpoint is disabled")
         signed = headers(job, int(self.wall()), self.secrets, ed25519)
-        answer = await sender.post(
-            self.client, job.url, job.body.encode(), signed, deadline=self.deadline
-        )
+        async with self.transports.borrow() as transport:
+            answer = await sender.post(
+                transport,
+                job.url,
+                job.body.encode(),
+                signed,
+                timeouts=self.transports.timeout,
+                deadline=self.deadline,
+            )
         return decide(job, answer, attempted_at, self.jitter)

@@ -9,7 +9,10 @@ name that resolved somewhere public at registration and somewhere private now is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import ssl
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpcore
@@ -20,6 +23,9 @@ from partners.webhooks.errors import TargetRefused
 from partners.webhooks.targets import Resolver
 
 USER_AGENT = "points-exchange-webhooks/1"
+HEADERS = {"user-agent": USER_AGENT, "accept-encoding": "identity"}
+SHARD_CONNECTIONS = 4
+KEEPALIVE_SECONDS = 30.0
 
 
 class BlockedTarget(Exception):
@@ -30,7 +36,7 @@ class BlockedTarget(Exception):
 class ClientOptions:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
-    max_connections: int = 64
+    max_connections: int = 32
     allow_private: bool = False
 
 
@@ -84,43 +90,81 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, options: ClientOptions, resolver: Resolver) -> None:
-        limits = _limits(options)
-        super().__init__(limits=limits, trust_env=False)
+    """httpx's keep-alive transport over the guarded backend (never follows redirects: only a
+    client does that, and none is used)."""
+
+    def __init__(self, max_connections: int, allow_private: bool, resolver: Resolver) -> None:
+        context = _ssl_context()
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+        )
+        super().__init__(verify=context, limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(allow_private=options.allow_private, resolver=resolver),
+            network_backend=GuardedBackend(allow_private=allow_private, resolver=resolver),
         )
 
 
-def _limits(options: ClientOptions) -> httpx.Limits:
-    return httpx.Limits(
-        max_connections=options.max_connections,
-        max_keepalive_connections=options.max_connections,
-        keepalive_expiry=30.0,
-    )
+_context: ssl.SSLContext | None = None
 
 
-def client(
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying context for every pool (loading the CA bundle takes milliseconds)."""
+    global _context
+    if _context is None:
+        _context = httpx.create_ssl_context(trust_env=False)
+    return _context
+
+
+class Transports:
+    """Small connection pools side by side; each attempt borrows the least busy one.
+
+    httpcore's pool looks at every one of its connections on each request and response, so
+    with dozens in flight one large pool costs more CPU than the request itself. Attempts go
+    straight to a transport (``handle_async_request``): no cookies, no redirects, no auth."""
+
+    def __init__(self, transports: list[httpx.AsyncBaseTransport], options: ClientOptions) -> None:
+        self._transports = transports
+        self._busy = [0] * len(transports)
+        self.timeout = httpx.Timeout(
+            connect=options.connect_timeout,
+            read=options.read_timeout,
+            write=options.read_timeout,
+            pool=options.read_timeout,
+        ).as_dict()
+
+    @asynccontextmanager
+    async def borrow(self) -> AsyncIterator[httpx.AsyncBaseTransport]:
+        index = min(range(len(self._transports)), key=self._busy.__getitem__)
+        self._busy[index] += 1
+        try:
+            yield self._transports[index]
+        finally:
+            self._busy[index] -= 1
+
+    async def aclose(self) -> None:
+        for transport in self._transports:
+            await transport.aclose()
+
+
+def transports(
     options: ClientOptions,
     *,
     resolver: Resolver = targets.system_resolver,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> httpx.AsyncClient:
-    """The shared client; ``transport`` replaces the guarded one (httpx.MockTransport)."""
-    timeout = httpx.Timeout(
-        connect=options.connect_timeout,
-        read=options.read_timeout,
-        write=options.read_timeout,
-        pool=options.read_timeout,
-    )
-    return httpx.AsyncClient(
-        transport=transport or GuardedTransport(options, resolver),
-        timeout=timeout,
-        follow_redirects=False,
-        trust_env=False,
-        headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
-    )
+) -> Transports:
+    """``max_connections`` over pools of ``SHARD_CONNECTIONS``; ``transport`` instead (a test's
+    ``httpx.MockTransport``)."""
+    if transport is not None:
+        return Transports([transport], options)
+    shards = math.ceil(options.max_connections / SHARD_CONNECTIONS)
+    each = math.ceil(options.max_connections / shards)
+    made: list[httpx.AsyncBaseTransport] = [
+        GuardedTransport(each, options.allow_private, resolver) for _ in range(shards)
+    ]
+    return Transports(made, options)

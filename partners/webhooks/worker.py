@@ -9,11 +9,10 @@ what tests drive with an injected clock; ``run`` is the long-running loop, which
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -27,6 +26,7 @@ from exchange.kit.secrets_box import SecretBox
 from partners.webhooks import delivery, fanout, targets, transport
 from partners.webhooks.attempts import Attempter, Secrets, decide
 from partners.webhooks.delivery import Job, Outcome
+from partners.webhooks.loop import Loop
 from partners.webhooks.recorder import Recorder
 from partners.webhooks.schedule import Jitter
 from partners.webhooks.sender import Answer
@@ -38,7 +38,7 @@ logger = logging.getLogger("exchange.webhooks")
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    concurrency: int = 64
+    concurrency: int = 32
     """Attempts in flight at once (and connections in the client's pool)."""
     batch: int = 100
     """Most deliveries claimed, and outcomes recorded, per statement."""
@@ -83,10 +83,10 @@ class Worker:
         self._jitter = jitter
         self._resolver = resolver
         self._http = http
-        self._client: httpx.AsyncClient | None = None
+        self._transports: transport.Transports | None = None
 
     async def __aenter__(self) -> Worker:
-        self._client = transport.client(
+        self._transports = transport.transports(
             self.options.client, resolver=self._resolver, transport=self._http
         )
         return self
@@ -97,15 +97,15 @@ class Worker:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._transports is not None:
+            await self._transports.aclose()
+            self._transports = None
 
     def _attempter(self) -> Attempter:
-        if self._client is None:
+        if self._transports is None:
             raise RuntimeError("use the worker as an async context manager")
         return Attempter(
-            client=self._client,
+            transports=self._transports,
             secrets=self._secrets,
             clock=self.clock,
             wall=self._wall,
@@ -161,73 +161,5 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; then let attempts in flight finish and record them."""
-        loop = Loop(self, Recorder(self.pool, self.options.flush_interval, self.options.batch))
-        await loop.run(stop)
-
-
-class Loop:
-    """The long-running loop of one worker: housekeeping on intervals, claims while there is
-    room in flight, outcomes handed to the recorder as attempts finish."""
-
-    def __init__(self, worker: Worker, recorder: Recorder) -> None:
-        self.worker = worker
-        self.options = worker.options
-        self.recorder = recorder
-        self.inflight: set[asyncio.Task[None]] = set()
-        self._due = {"fanout": float("-inf"), "reclaim": float("-inf")}
-
-    async def _every(
-        self, name: str, interval: float, work: Callable[[], Awaitable[object]]
-    ) -> None:
-        if time.monotonic() < self._due[name]:
-            return
-        self._due[name] = time.monotonic() + interval
-        try:
-            await work()
-        except Exception:
-            logger.exception("webhook %s failed; retrying at the next tick", name)
-
-    async def _housekeeping(self) -> None:
-        pool, clock = self.worker.pool, self.worker.clock
-        await self._every(
-            "fanout", self.options.fanout_interval, lambda: fanout.fan_out(pool, now=clock())
-        )
-        await self._every(
-            "reclaim", self.options.reclaim_interval, lambda: delivery.reclaim(pool, now=clock())
-        )
-
-    async def _deliver(self, job: Job, ed25519: list[Ed25519PrivateKey]) -> None:
-        self.recorder.add(await self.worker.attempt(job, ed25519))
-
-    async def _claim_and_start(self) -> int:
-        room = self.options.concurrency - len(self.inflight)
-        if room <= 0:
-            return 0
-        jobs = await self.worker.claim(min(room, self.options.batch))
-        ed25519 = await self.worker.signers(jobs)
-        for job in jobs:
-            task = asyncio.create_task(self._deliver(job, ed25519))
-            self.inflight.add(task)
-            task.add_done_callback(self.inflight.discard)
-        return len(jobs)
-
-    async def _step(self, stop: asyncio.Event) -> None:
-        await self._housekeeping()
-        asked = min(self.options.concurrency - len(self.inflight), self.options.batch)
-        try:
-            started = await self._claim_and_start()
-        except Exception:
-            logger.exception("claiming webhook deliveries failed; retrying")
-            started = 0
-        if self.inflight and len(self.inflight) >= self.options.concurrency:
-            await asyncio.wait(self.inflight, return_when=asyncio.FIRST_COMPLETED)
-        elif started < asked:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.options.poll_interval)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        async with self.recorder:
-            while not stop.is_set():
-                await self._step(stop)
-            if self.inflight:
-                await asyncio.wait(self.inflight, timeout=self.options.deadline + 1)
+        recorder = Recorder(self.pool, self.options.flush_interval, self.options.batch)
+        await Loop(self, recorder).run(stop)
