@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from webhooks_support import Api, Clock, Hook, Receiver, quiesce
+from webhooks_support import SECRET_KEY, Api, Clock, Hook, Receiver, quiesce
 
 from exchange.gateway.app import create_app_for
 from exchange.kit.db import Pool, transaction
@@ -21,7 +21,6 @@ from partners.webhooks.endpoints import Endpoint, NewEndpoint, Policy
 from partners.webhooks.transport import ClientOptions
 from partners.webhooks.worker import Worker, WorkerOptions
 
-SECRET_KEY = "tests-only secret key for webhooks, 0123456789abcdef"
 OPEN = Policy(production=False, allow_private=True)
 
 

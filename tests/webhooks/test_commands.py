@@ -7,9 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from conftest import SECRET_KEY
 from typer.testing import CliRunner
-from webhooks_support import Api, eventually, gid, new_key, rows
+from webhooks_support import SECRET_KEY, Api, eventually, gid, new_key, rows
 
 from exchange.cli.main import app as cli_app
 from exchange.gateway import app as app_module

@@ -11,8 +11,7 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from conftest import SECRET_KEY
-from webhooks_support import Reply, attempts_of, deliveries_of, earn, eventually
+from webhooks_support import SECRET_KEY, Reply, attempts_of, deliveries_of, earn, eventually
 
 from partners.webhooks import delivery, fanout
 from partners.webhooks.delivery import LOST, Outcome

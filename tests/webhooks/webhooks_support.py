@@ -37,6 +37,8 @@ from exchange.ledger.outcome import Request as LedgerRequest
 from partners.purchases import earn_purchase
 
 TOLERANCE = timedelta(minutes=5)
+SECRET_KEY = "tests-only secret key for webhooks, 0123456789abcdef"
+"""EXCHANGE_SECRET_KEY of the tests' gateway, workers and subprocesses."""
 _names = itertools.count(1)
 _keys = itertools.count(1)
 
