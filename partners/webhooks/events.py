@@ -20,7 +20,7 @@ EVENT_TYPES: dict[str, str] = {
     "burn.voided": "a hold released (voidBurn)",
     "burn.expired": "a hold that ran out before its capture",
     "burn.refunded": "burned points given back (refundBurn)",
-    "points.expired": "points that reached their expiry (not emitted yet)",
+    "points.expired": "points this partner issued that expired (runExpiry, exchange expire)",
     "member.tier_changed": "a member's tier changed (not emitted yet)",
     "settlement.batch_ready": "a settlement batch to review (not emitted yet)",
     "settlement.batch_paid": "a settlement batch paid (not emitted yet)",
