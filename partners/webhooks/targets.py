@@ -65,23 +65,39 @@ def parse(url: str, *, production: bool) -> Target:
     return Target(url=url, scheme=parts.scheme, host=parts.hostname.lower(), port=port)
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _embedded_v4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        if address.sixtofour is not None:
-            return address.sixtofour
-        if address.teredo is not None:
-            return address.teredo[1]
-    return None
+    """The IPv4 address an IPv6 one stands for (mapped, NAT64, 6to4, Teredo)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return None if address.teredo is None else address.teredo[1]
 
 
 def is_public(address: IPAddress) -> bool:
-    """An address a webhook may reach: globally routable, unicast, not a metadata service."""
+    """An address a webhook may reach: globally routable unicast, not reserved, not a metadata
+    service; an IPv6 address that carries an IPv4 one is judged by that one too."""
     embedded = _embedded_v4(address)
+    if isinstance(address, ipaddress.IPv6Address) and (
+        address.ipv4_mapped is not None or address in NAT64
+    ):
+        assert embedded is not None
+        return is_public(embedded)  # "reserved" to Python, routable in practice (DNS64)
     if embedded is not None and not is_public(embedded):
         return False
-    return address.is_global and not address.is_multicast and address not in METADATA
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and address not in METADATA
+    )
 
 
 def literal(host: str) -> IPAddress | None:

@@ -45,6 +45,11 @@ def resolving_to(*addresses: str):
         ("::ffff:127.0.0.1", False),
         ("::ffff:10.0.0.1", False),
         ("2002:7f00:1::", False),  # 6to4 around 127.0.0.1
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8 (what DNS64 gives IPv4-only hosts)
+        ("::127.0.0.1", False),  # IPv4-compatible (deprecated)
+        ("::ffff:0:7f00:1", False),  # IPv4-translated
+        ("240.0.0.1", False),
         ("8.8.8.8", True),
         ("93.184.215.14", True),
         ("2606:4700:4700::1111", True),
