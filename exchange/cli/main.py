@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from exchange.cli import database, importing, keys, partners, webhooks
+from exchange.cli.expire import expire
 from exchange.cli.serve import serve
 from exchange.cli.worker import worker
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(database.migrate)
 app.command("import")(importing.import_file)
+app.command()(expire)
 app.command()(worker)
 app.add_typer(database.app, name="db")
 app.add_typer(keys.app, name="keys")

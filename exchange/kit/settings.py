@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     hold_default_ttl_seconds: int = 900
     hold_max_ttl_seconds: int = 7 * 24 * 3600
     hold_sweep_interval_seconds: float = 5.0
+    expiry_policy: Literal["lot_validity", "inactivity", "none"] = "lot_validity"
+    """When points expire: ``lot_validity``, each lot at its issuer's validity; ``inactivity``,
+    that and every point of a member with no earn or burn for ``expiry_inactivity_days``;
+    ``none``, never (the expiry run expires nothing)."""
+    expiry_inactivity_days: int = Field(default=365, ge=1)
     debug: bool = False
 
     @model_validator(mode="after")

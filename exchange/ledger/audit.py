@@ -58,6 +58,23 @@ CHECKS: dict[str, tuple[str, str]] = {
         " WHERE e.kind = 'BURN' GROUP BY e.id, e.points"
         " HAVING e.points <> coalesce(sum(c.points), 0)",
     ),
+    "expiries_traced_to_lots": (
+        "Every expired point is taken from a lot, so breakage is known by issuer (rule 4).",
+        "SELECT e.id AS subject, e.points - coalesce(sum(c.points), 0) AS detail"
+        " FROM journal_entries e LEFT JOIN lot_consumptions c"
+        "   ON c.entry_id = e.id AND c.kind = 'EXPIRY'"
+        " WHERE e.kind = 'EXPIRY' GROUP BY e.id, e.points"
+        " HAVING e.points <> coalesce(sum(c.points), 0)",
+    ),
+    "breakage_equals_expired_lots": (
+        "The operator's breakage account holds exactly the points expired from lots.",
+        "SELECT id AS subject, posted - expired AS detail FROM (SELECT a.id,"
+        "   (SELECT coalesce(sum(points), 0) FROM postings WHERE account_id = a.id) AS posted,"
+        "   (SELECT coalesce(sum(points), 0) FROM lot_consumptions WHERE kind = 'EXPIRY')"
+        "   AS expired FROM accounts a"
+        "  WHERE a.kind = 'OPERATOR_BREAKAGE' AND a.partner_id IS NULL) b"
+        " WHERE posted <> expired",
+    ),
     "references_resolve": (
         "Every append-only row refers to rows that exist (the ledger writes them; no foreign"
         " key checks them on the hot path).",

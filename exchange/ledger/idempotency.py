@@ -76,3 +76,47 @@ async def store(conn: Conn, *, caller: str, key: str, response: dict[str, Any]) 
         "UPDATE idempotency_records SET response = %s WHERE caller = %s AND key = %s",
         (Jsonb(response), caller, key),
     )
+
+
+async def recall(
+    conn: Conn, *, caller: str, key: str, operation: str, request: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The stored result of this request if it was done, claiming nothing (conflicts as
+    ``claim`` does). For operations that span many transactions and are idempotent by
+    construction, such as an expiry run: they run first and ``remember_first`` after."""
+    cur = await conn.execute(
+        "SELECT operation, request_hash, response FROM idempotency_records"
+        " WHERE caller = %s AND key = %s",
+        (caller, check_key(key)),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    if row["operation"] != operation or row["request_hash"] != request_hash(operation, request):
+        raise IdempotencyConflict(
+            "this idempotencyKey was already used with a different input",
+            field=["idempotencyKey"],
+        )
+    response: dict[str, Any] = row["response"]
+    return response
+
+
+async def remember_first(
+    conn: Conn,
+    *,
+    caller: str,
+    key: str,
+    operation: str,
+    request: dict[str, Any],
+    response: dict[str, Any],
+) -> dict[str, Any]:
+    """Store the result, unless a concurrent duplicate stored its own first; returns the
+    stored one, so every duplicate answers alike."""
+    await conn.execute(
+        "INSERT INTO idempotency_records (caller, key, operation, request_hash, response)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (caller, check_key(key), operation, request_hash(operation, request), Jsonb(response)),
+    )
+    stored = await recall(conn, caller=caller, key=key, operation=operation, request=request)
+    assert stored is not None
+    return stored

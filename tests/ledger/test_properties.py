@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from expiry_support import expire
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -34,6 +35,7 @@ from exchange.kit.db import Pool, open_pool, transaction
 from exchange.kit.errors import ExchangeError
 from exchange.ledger import burning, members
 from exchange.ledger import repository as repo
+from exchange.ledger.expiry import ExpiryPolicy
 from partners import registry
 
 NEVER = datetime.max.replace(tzinfo=UTC)
@@ -52,6 +54,7 @@ class MLot:
     entry_id: int
     remaining: int
     expires_at: datetime | None
+    issuer: int | None = None
 
     def order(self) -> tuple[bool, datetime, int]:
         return (self.expires_at is None, self.expires_at or NEVER, self.id)
@@ -101,6 +104,10 @@ class Model:
     holds: dict[int, MHold] = field(default_factory=dict)
     burns: list[MBurn] = field(default_factory=list)
     earns: list[MEarn] = field(default_factory=list)
+    extra_events: int = 0
+    """Events beyond one per balance change: an expiry emits one per issuing partner."""
+    last_activity: datetime | None = None
+    """The latest earn or burn (an inactivity policy expires everything after a while)."""
 
     @property
     def held(self) -> int:
@@ -225,12 +232,15 @@ class LedgerMachine(RuleBasedStateMachine):
             lot = self.run(self.ledger.lot_of(out.transaction_id))
             expires = self.now + partner.validity if partner.validity else None
             assert lot["expires_at"] == expires
-            model.lots[lot["id"]] = MLot(lot["id"], out.transaction_id, points - repaid, expires)
+            model.lots[lot["id"]] = MLot(
+                lot["id"], out.transaction_id, points - repaid, expires, partner.id
+            )
             model.debt -= repaid
             record.lot_id = lot["id"]
         model.balance += points
         model.seq += 1
         model.earns.append(record)
+        model.last_activity = self.now
 
     def spend_points(self, data: st.DataObject) -> int:
         """Mostly what the member can afford, sometimes a little more."""
@@ -255,6 +265,7 @@ class LedgerMachine(RuleBasedStateMachine):
         model.burns.append(MBurn(out.transaction_id, partner.id, takes))
         model.balance -= points
         model.seq += 1
+        model.last_activity = self.now
 
     @rule(
         which=st.integers(0, 1),
@@ -313,6 +324,7 @@ class LedgerMachine(RuleBasedStateMachine):
         model.burns.append(MBurn(out.transaction_id, hold.partner_id, takes))
         model.balance -= captured
         model.seq += 1
+        model.last_activity = self.now
 
     @precondition(lambda self: self.model.holds)
     @rule(data=st.data())
@@ -384,6 +396,37 @@ class LedgerMachine(RuleBasedStateMachine):
         model.balance -= points
         model.debt += debt
         model.seq += 1
+
+    @precondition(lambda self: self.model.lots)
+    @rule(
+        ahead=st.sampled_from([0, 3600, 86400, 2 * 86400]),
+        inactive_days=st.none() | st.sampled_from([1, 2, 4]),
+    )
+    def expire(self, ahead: int, inactive_days: int | None) -> None:
+        """Time passes and an expiry run reaches the member (lot validity, or also inactivity):
+        holds that ran out are released, then due lots empty earliest first, never below the
+        held points."""
+        self.now += timedelta(seconds=ahead)
+        model = self.model
+        policy = ExpiryPolicy("lot_validity")
+        inactive = False
+        if inactive_days is not None:
+            policy = ExpiryPolicy("inactivity", timedelta(days=inactive_days))
+            cutoff = self.now - policy.inactivity
+            inactive = model.last_activity is None or model.last_activity <= cutoff
+        run = self.run(expire(self.pool, self.member, as_of=self.now, policy=policy))
+        model.release(model.expired_holds(self.now), "EXPIRED")
+        due = sorted(
+            (lot for lot in model.lots.values() if inactive or not lot.spendable(self.now)),
+            key=MLot.order,
+        )
+        points = max(0, min(sum(lot.remaining for lot in due), model.capturable() - model.held))
+        assert (run.members, run.points) == ((1, points) if points else (0, 0))
+        if points:
+            takes = model.take(due, points)
+            model.balance -= points
+            model.seq += 1
+            model.extra_events += len({model.lots[lot_id].issuer for lot_id, _ in takes}) - 1
 
     # --- time ----------------------------------------------------------------------------
 
@@ -462,7 +505,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert {r["id"]: r["status"] for r in holds} == {
             h.id: h.status for h in model.holds.values()
         }
-        assert events["n"] == model.seq  # one event per balance change
+        assert events["n"] == model.seq + model.extra_events  # one per balance change
         # the model's own reading of rules 2, 3 and 5
         assert model.balance == model.capturable() - model.debt
         assert model.capturable() >= model.held

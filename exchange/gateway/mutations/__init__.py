@@ -21,6 +21,7 @@ from .replay_webhook_event import replay_webhook_event
 from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
 from .rotate_webhook_secret import rotate_webhook_secret
+from .run_expiry import run_expiry
 from .send_test_webhook import send_test_webhook
 from .set_partner_prices import set_partner_prices
 from .update_webhook_endpoint import update_webhook_endpoint
@@ -80,6 +81,12 @@ class Mutation:
         resolver=close_member,
         description="Close a member's account (admin): earns, burns and holds are refused"
         " afterwards with MEMBER_CLOSED.",
+    )
+    run_expiry = strawberry.mutation(
+        resolver=run_expiry,
+        description="Expire the points due at asOf by the program's expiry policy (admin,"
+        " finance): held points and closed members' points stay; running again expires"
+        " nothing more.",
     )
     create_webhook_endpoint = strawberry.mutation(
         resolver=create_webhook_endpoint,
