@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from partners.webhooks.worker import Worker
 
 logger = logging.getLogger("exchange.webhooks")
+REPORT_SECONDS = 60.0
+LABELS = {"SUCCEEDED": "delivered", "PENDING": "to retry", "DEAD": "dead"}
 
 
 class Loop:
@@ -36,6 +39,8 @@ class Loop:
         self.low_water = max(1, min(self.options.batch, self.options.concurrency) // 2)
         self._room = asyncio.Event()
         self._due = {"fanout": float("-inf"), "reclaim": float("-inf")}
+        self._counts: Counter[str] = Counter()
+        self._reported = time.monotonic()
 
     @property
     def room(self) -> int:
@@ -62,7 +67,19 @@ class Loop:
         )
 
     async def _deliver(self, job: Job, ed25519: list[Ed25519PrivateKey]) -> None:
-        self.recorder.add(await self.worker.attempt(job, ed25519))
+        outcome = await self.worker.attempt(job, ed25519)
+        self._counts[outcome.status] += 1
+        self.recorder.add(outcome)
+
+    def _report(self) -> None:
+        """One line a minute: what the worker did (never what it sent)."""
+        if time.monotonic() - self._reported < REPORT_SECONDS:
+            return
+        self._reported = time.monotonic()
+        if self._counts:
+            done = ", ".join(f"{n} {LABELS[status]}" for status, n in sorted(self._counts.items()))
+            logger.info("webhook attempts in the last minute: %s", done)
+            self._counts.clear()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.inflight.discard(task)
@@ -89,6 +106,7 @@ class Loop:
 
     async def _step(self, stop: asyncio.Event) -> None:
         await self._housekeeping()
+        self._report()
         if self.room < self.low_water:
             self._room.clear()
             await self._pause(self._room)
