@@ -1,5 +1,6 @@
-"""The delivery worker: fan out, claim due deliveries, send them concurrently over one
-keep-alive client, record the outcomes in batches; recover deliveries whose lease ran out.
+"""The delivery worker: fan out, claim due deliveries, send them concurrently over small
+keep-alive connection pools, record the outcomes in batches; recover deliveries whose lease
+ran out.
 
 Many workers may run (every claim skips locked rows). ``run_once`` does one round and is
 what tests drive with an injected clock; ``run`` is the long-running loop, which keeps up to
@@ -39,7 +40,7 @@ logger = logging.getLogger("exchange.webhooks")
 @dataclass(frozen=True)
 class WorkerOptions:
     concurrency: int = 32
-    """Attempts in flight at once (and connections in the client's pool)."""
+    """Attempts in flight at once (give ``client.max_connections`` as many connections)."""
     batch: int = 100
     """Most deliveries claimed, and outcomes recorded, per statement."""
     lease: timedelta = timedelta(seconds=60)
@@ -151,7 +152,7 @@ class Worker:
         return Round(fanned_out or 0, reclaimed, len(outcomes), succeeded)
 
     async def drain(self, *, rounds: int = 100) -> list[Round]:
-        """``run_once`` until a round attempts nothing (tests, the demo)."""
+        """``run_once`` until a round attempts nothing (tests drive it with their clock)."""
         done = []
         for _ in range(rounds):
             done.append(await self.run_once())
