@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
 
     currency: str = "EUR"
     """The program's settlement currency: purchases in any other are refused."""
+    breakage_issuer_share: Decimal = Field(default=Decimal("0.5"), ge=0, le=1, decimal_places=6)
+    """Of the issue value of points that expire, the share credited back to their issuer at
+    settlement (the operator keeps the rest)."""
 
     pool_size: int = 10
     max_upload_bytes: int = 64 * 1024 * 1024

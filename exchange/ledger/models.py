@@ -160,6 +160,8 @@ class JournalEntry(Base):
     redemption_value: Mapped[Decimal | None] = mapped_column(PRICE)
     earn_rate: Mapped[Decimal | None] = mapped_column(PRICE)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    xid: Mapped[str] = mapped_column(XID8, server_default=text("pg_current_xact_id()"))
+    """The writing transaction's id: settlement batches cover entries by it (migration 0009)."""
 
     __table_args__ = (
         CheckConstraint(
@@ -175,6 +177,7 @@ class JournalEntry(Base):
             "original_entry_id",
             postgresql_where=text("original_entry_id IS NOT NULL"),
         ),
+        Index("ix_journal_entries_posted_brin", "posted_at", postgresql_using="brin"),
     )
 
 

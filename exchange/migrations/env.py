@@ -4,7 +4,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import partners.models
-import partners.webhooks.models  # noqa: F401
+import partners.webhooks.models
+import settlement.models  # noqa: F401
 from exchange.kit.db import Base
 
 config = context.config
