@@ -1,7 +1,7 @@
 """settlement: batches computed from immutable facts, statements, lines, flows, payments
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-23 17:00:00
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
