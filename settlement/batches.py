@@ -6,13 +6,16 @@ ledger it gives the same statements), an APPROVED or PAID batch never changes.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
 from exchange.kit.db import Conn, Pool, transaction
 from exchange.kit.errors import InvalidInput
+from exchange.ledger import idempotency
 
 from . import repository as repo
 from .errors import (
@@ -27,6 +30,32 @@ from .repository import Batch
 from .statements import statements_of
 
 MAX_REFERENCE = 140
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Who asks for a batch operation, under which idempotency key (None: none given)."""
+
+    actor: str
+    caller: str
+    key: str | None = None
+
+    async def replay(self, conn: Conn, operation: str, body: dict[str, Any]) -> int | None:
+        """The batch this key already gave for the same input (in the caller's transaction,
+        so the key is claimed together with what it does)."""
+        if self.key is None:
+            return None
+        done = await idempotency.claim(
+            conn, caller=self.caller, key=self.key, operation=operation, request=body
+        )
+        return None if done is None else int(done["batch_id"])
+
+    async def remember(self, conn: Conn, batch: Batch) -> Batch:
+        if self.key is not None:
+            await idempotency.store(
+                conn, caller=self.caller, key=self.key, response={"batch_id": batch.id}
+            )
+        return batch
 
 
 def _check_period_end(period_end: datetime, follows: Batch | None, now: datetime) -> None:
@@ -78,13 +107,16 @@ async def run(
     period_end: datetime,
     currency: str,
     breakage_issuer_share: Decimal,
-    actor: str,
+    asked: Asked,
     now: datetime,
 ) -> Batch:
     """A DRAFT batch of every unsettled entry posted up to ``period_end``."""
     try:
         async with transaction(pool) as conn:
             await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            done = await asked.replay(conn, "runSettlement", {"periodEnd": period_end})
+            if done is not None:
+                return await _existing(conn, done)
             follows = await repo.latest_live(conn)
             if follows is not None and follows.status == "DRAFT":
                 raise SettlementDraftExists(
@@ -97,15 +129,21 @@ async def run(
                 period_end=period_end,
                 currency=currency,
                 share=breakage_issuer_share,
-                actor=actor,
+                actor=asked.actor,
                 now=now,
             )
-            return await _compute(conn, batch, follows)
+            return await asked.remember(conn, await _compute(conn, batch, follows))
     except (psycopg.errors.UniqueViolation, psycopg.errors.SerializationFailure) as error:
         raise SettlementInProgress(
             "another settlement run committed a batch meanwhile; look at the batches and"
             " run again if needed"
         ) from error
+
+
+async def _existing(conn: Conn, batch_id: int) -> Batch:
+    batch = await repo.get(conn, batch_id)
+    assert batch is not None, "batches are never deleted"
+    return batch
 
 
 async def _locked(conn: Conn, batch_id: int) -> Batch:
@@ -115,18 +153,22 @@ async def _locked(conn: Conn, batch_id: int) -> Batch:
     return batch
 
 
-async def approve(pool: Pool, batch_id: int, *, actor: str, now: datetime) -> Batch:
+async def approve(pool: Pool, batch_id: int, *, asked: Asked, now: datetime) -> Batch:
     async with transaction(pool) as conn:
+        done = await asked.replay(conn, "approveSettlementBatch", {"batchId": batch_id})
+        if done is not None:
+            return await _existing(conn, done)
         batch = await _locked(conn, batch_id)
-        if batch.status == "APPROVED":
-            return batch
         if batch.status != "DRAFT":
             raise SettlementBatchNotDraft(f"the batch is {batch.status}", field=["batchId"])
-        return await repo.set_status(conn, batch_id, "APPROVED", approved_at=now, approved_by=actor)
+        approved = await repo.set_status(
+            conn, batch_id, "APPROVED", approved_at=now, approved_by=asked.actor
+        )
+        return await asked.remember(conn, approved)
 
 
 async def mark_paid(
-    pool: Pool, batch_id: int, *, reference: str, actor: str, now: datetime
+    pool: Pool, batch_id: int, *, reference: str, asked: Asked, now: datetime
 ) -> Batch:
     reference = reference.strip()
     if not reference or len(reference) > MAX_REFERENCE or not reference.isprintable():
@@ -134,14 +176,17 @@ async def mark_paid(
             f"reference must be 1 to {MAX_REFERENCE} printable characters", field=["reference"]
         )
     async with transaction(pool) as conn:
+        body = {"batchId": batch_id, "reference": reference}
+        done = await asked.replay(conn, "markSettlementBatchPaid", body)
+        if done is not None:
+            return await _existing(conn, done)
         batch = await _locked(conn, batch_id)
-        if batch.status == "PAID" and batch.payment_reference == reference:
-            return batch
         if batch.status != "APPROVED":
             raise SettlementBatchNotApproved(f"the batch is {batch.status}", field=["batchId"])
-        return await repo.set_status(
-            conn, batch_id, "PAID", paid_at=now, paid_by=actor, payment_reference=reference
+        paid = await repo.set_status(
+            conn, batch_id, "PAID", paid_at=now, paid_by=asked.actor, payment_reference=reference
         )
+        return await asked.remember(conn, paid)
 
 
 async def discard(pool: Pool, batch_id: int, *, now: datetime) -> Batch:

@@ -18,6 +18,7 @@ from exchange.kit.money import Money
 from exchange.ledger import earning
 from exchange.ledger.outcome import Request
 from settlement import batches
+from settlement.batches import Asked
 from settlement.errors import (
     SettlementBatchNotApproved,
     SettlementBatchNotDraft,
@@ -28,13 +29,16 @@ from settlement.errors import (
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
 
+ASKED = Asked(actor="finance test", caller="test")
+
+
 async def settle(coalition: Coalition, period_end: datetime, now: datetime | None = None):  # type: ignore[no-untyped-def]
     return await batches.run(
         coalition.pool,
         period_end=period_end,
         currency="EUR",
         breakage_issuer_share=Decimal("0.5"),
-        actor="test",
+        asked=ASKED,
         now=now or period_end,
     )
 
@@ -72,7 +76,7 @@ async def test_an_entry_that_commits_after_the_run_falls_into_the_next_batch(
         first = await settle(coalition, T0 + timedelta(hours=1))  # ...but not yet committed
     assert first.entries_count == 1
     assert [s["issued_points"] for s in (await coalition.statements(first.id)).values()] == [10]
-    await batches.approve(coalition.pool, first.id, actor="test", now=T0 + timedelta(hours=2))
+    await batches.approve(coalition.pool, first.id, asked=ASKED, now=T0 + timedelta(hours=2))
 
     second = await settle(coalition, T0 + timedelta(hours=3))
     assert second.entries_count == 1
@@ -110,10 +114,10 @@ async def test_a_draft_blocks_the_next_run_until_approved_or_discarded(
     again = await settle(coalition, T0 + timedelta(hours=1))
     assert again.entries_count == draft.entries_count == 1
     with pytest.raises(SettlementBatchNotApproved):
-        await batches.mark_paid(coalition.pool, again.id, reference="r", actor="t", now=T0)
-    await batches.approve(coalition.pool, again.id, actor="test", now=T0)
+        await batches.mark_paid(coalition.pool, again.id, reference="r", asked=ASKED, now=T0)
+    await batches.approve(coalition.pool, again.id, asked=ASKED, now=T0)
     paid = await batches.mark_paid(
-        coalition.pool, again.id, reference="SEPA-2026-11-001", actor="test", now=T0
+        coalition.pool, again.id, reference="SEPA-2026-11-001", asked=ASKED, now=T0
     )
     assert (paid.status, paid.payment_reference) == ("PAID", "SEPA-2026-11-001")
     with pytest.raises(SettlementBatchNotDraft):
@@ -138,7 +142,7 @@ async def test_an_approved_batch_never_changes(coalition: Coalition, statement: 
     await coalition.ledger.earn(member, shop, "10.00", now=T0)
     await coalition.ledger.burn(member, cafe, 5, now=T0)
     batch = await settle(coalition, T0 + timedelta(hours=1))
-    await batches.approve(coalition.pool, batch.id, actor="test", now=T0)
+    await batches.approve(coalition.pool, batch.id, asked=ASKED, now=T0)
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         async with transaction(coalition.pool) as conn:
             await conn.execute(statement, {"id": batch.id})  # type: ignore[arg-type]
@@ -147,3 +151,29 @@ async def test_an_approved_batch_never_changes(coalition: Coalition, statement: 
 async def test_a_cut_off_in_the_future_is_refused(coalition: Coalition) -> None:
     with pytest.raises(ExchangeError, match="in the future"):
         await settle(coalition, T0 + timedelta(days=1), now=T0)
+
+
+async def test_the_same_idempotency_key_gives_the_same_batch(coalition: Coalition) -> None:
+    shop, _, member = await two_partners(coalition)
+    await coalition.ledger.earn(member, shop, "10.00", now=T0)
+    asked = Asked(actor="finance", caller="key:7", key="run-2026-10")
+    end = T0 + timedelta(hours=1)
+
+    async def run(period_end: datetime):  # type: ignore[no-untyped-def]
+        return await batches.run(
+            coalition.pool,
+            period_end=period_end,
+            currency="EUR",
+            breakage_issuer_share=Decimal("0.5"),
+            asked=asked,
+            now=end,
+        )
+
+    first = await run(end)
+    assert (await run(end)).id == first.id  # not SETTLEMENT_DRAFT_EXISTS: the same run
+    with pytest.raises(ExchangeError, match="different input"):
+        await run(end - timedelta(minutes=1))
+    approving = Asked(actor="finance", caller="key:7", key="approve-2026-10")
+    await batches.approve(coalition.pool, first.id, asked=approving, now=end)
+    again = await batches.approve(coalition.pool, first.id, asked=approving, now=end)
+    assert (again.id, again.status) == (first.id, "APPROVED")

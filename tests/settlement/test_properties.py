@@ -20,6 +20,7 @@ from exchange.kit.db import Pool, open_pool, transaction
 from exchange.kit.errors import ExchangeError
 from settlement import batches, exports
 from settlement import repository as repo
+from settlement.batches import Asked
 
 ISSUE_PRICES = ("0.010", "0.0125", "0.013333", "0.007")
 REDEMPTION_VALUES = ("0.008", "0.0095", "0.011", "0.006")
@@ -30,6 +31,9 @@ operation = st.one_of(
     st.tuples(st.just("refund"), st.integers(0, 30), st.integers(1, 60), st.just(0)),
     st.tuples(st.just("reverse"), st.integers(0, 30), st.integers(1, 100), st.just(0)),
 )
+
+
+ASKED = Asked(actor="finance test", caller="test")
 
 
 async def _apply(coalition: Coalition, ops: list[tuple[str, int, int, int]]) -> None:
@@ -127,7 +131,7 @@ async def _settle_and_check(pool: Pool) -> None:
             period_end=end,
             currency="EUR",
             breakage_issuer_share=Decimal("0.5"),
-            actor="prop",
+            asked=ASKED,
             now=end,
         )
         async with transaction(pool) as conn:
@@ -151,7 +155,7 @@ async def _settle_and_check(pool: Pool) -> None:
             await repo.flow_rows(conn, batch.id),
             await repo.payment_rows(conn, batch.id),
         )
-    await batches.approve(pool, batch.id, actor="prop", now=end)
+    await batches.approve(pool, batch.id, asked=ASKED, now=end)
     async with transaction(pool) as conn:
         cur = await conn.execute(
             "SELECT (SELECT sum(entries_count) FROM settlement_batches"

@@ -12,8 +12,12 @@ from settlement_support import Coalition
 
 from exchange.kit.db import transaction
 from settlement import batches
+from settlement.batches import Asked
 
 T0 = __import__("datetime").datetime(2026, 10, 1, tzinfo=__import__("datetime").UTC)
+
+
+ASKED = Asked(actor="finance test", caller="test")
 
 
 async def settle(coalition: Coalition, period_end, now):  # type: ignore[no-untyped-def]
@@ -22,7 +26,7 @@ async def settle(coalition: Coalition, period_end, now):  # type: ignore[no-unty
         period_end=period_end,
         currency="EUR",
         breakage_issuer_share=D("0.5"),
-        actor="test",
+        asked=ASKED,
         now=now,
     )
 
@@ -66,7 +70,7 @@ async def test_two_periods_with_a_burn_elsewhere_a_refund_and_an_adjustment(
         ("FUEL", None, D("1.80")),
         ("GROCER", None, D("1.20")),
     ]
-    await batches.approve(coalition.pool, first.id, actor="test", now=T0 + timedelta(days=2))
+    await batches.approve(coalition.pool, first.id, asked=ASKED, now=T0 + timedelta(days=2))
 
     # period 2
     t = T0 + timedelta(days=3)
