@@ -62,12 +62,18 @@ async def get(conn: Conn, batch_id: int, *, for_update: bool = False) -> Batch |
     return _batch(await cur.fetchone())
 
 
-async def page(conn: Conn, *, after: int | None, limit: int) -> list[Batch]:
+FINAL = ("APPROVED", "PAID")
+"""What partners see: a DRAFT is finance's work in progress."""
+
+
+async def page(
+    conn: Conn, *, after: int | None, limit: int, statuses: Sequence[str] | None = None
+) -> list[Batch]:
     """Newest first; ``after`` is the id of the last batch of the previous page."""
     cur = await conn.execute(
         "SELECT * FROM settlement_batches WHERE (%s::bigint IS NULL OR id < %s)"
-        " ORDER BY id DESC LIMIT %s",
-        (after, after, limit),
+        " AND (%s::text[] IS NULL OR status = ANY(%s)) ORDER BY id DESC LIMIT %s",
+        (after, after, statuses and list(statuses), statuses and list(statuses), limit),
     )
     return [Batch(**row) for row in await cur.fetchall()]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exchange.cli import database, importing, keys, partners, webhooks
+from exchange.cli import database, importing, keys, partners, settle, webhooks
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
 from exchange.cli.worker import worker
@@ -24,10 +24,12 @@ app.command()(database.migrate)
 app.command("import")(importing.import_file)
 app.command()(expire)
 app.command()(worker)
+app.command()(settle.audit)
 app.add_typer(database.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(partners.app, name="partners")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(settle.app, name="settle")
 
 
 def _version(value: bool) -> None:

@@ -21,6 +21,7 @@ from .context import Resources
 from .key_listener import listen_for_key_changes
 from .middleware import RequestIdMiddleware
 from .schema import build_schema
+from .statements import statements_file
 from .sweeper import sweep_forever
 from .view import GatewayView
 from .webhook_keys import webhook_keys
@@ -84,6 +85,16 @@ def _assemble(
             Route("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/.well-known/webhook-keys", webhook_keys, methods=["GET"]),
+            Route(
+                "/settlement/batches/{batch_id:int}/statements.{format}",
+                statements_file,
+                methods=["GET"],
+            ),
+            Route(
+                "/settlement/batches/{batch_id:int}/statements/{code}.{format}",
+                statements_file,
+                methods=["GET"],
+            ),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep, deliver=deliver),

@@ -14,7 +14,7 @@ from exchange.kit.ids import expect_global_id, from_global_id
 from exchange.ledger import importing, members, queries
 from partners import keys, registry
 
-from . import quotes, webhook_queries
+from . import quotes, settlement_queries, webhook_queries
 from .auth import require_admin, require_partner, require_staff
 from .context import Info
 from .types.common import MoneyInput, Node, described
@@ -24,6 +24,7 @@ from .types.inputs import LineInput
 from .types.members import Member
 from .types.partners import ApiKey, Partner
 from .types.quotes import BurnQuote, EarnQuote
+from .types.settlement import SettlementBatch, SettlementBatchConnection
 from .types.transactions import Transaction, TransactionConnection, transaction_page
 from .types.webhooks import (
     WebhookEndpoint,
@@ -174,6 +175,20 @@ class Query:
     webhook_event_types: list[WebhookEventType] = strawberry.field(
         resolver=webhook_queries.webhook_event_types,
         description="The event types an endpoint may subscribe to.",
+    )
+
+    settlement_batches: SettlementBatchConnection = strawberry.field(
+        resolver=settlement_queries.settlement_batches,
+        description="Settlement batches, newest first (staff: all; partners: APPROVED and PAID"
+        " ones, with their own statement only). `first` is 1 to 100.",
+    )
+    settlement_batch: SettlementBatch | None = strawberry.field(
+        resolver=settlement_queries.settlement_batch,
+        description="One settlement batch, if the caller may see it.",
+    )
+    ledger_audit: settlement_queries.LedgerAudit = strawberry.field(
+        resolver=settlement_queries.ledger_audit,
+        description="Every invariant of contract section 7 over the whole ledger (staff).",
     )
 
     @described("All API keys, by prefix and last four (admin).")

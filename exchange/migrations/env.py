@@ -3,8 +3,6 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import partners.models
-import partners.webhooks.models
 import settlement.models  # noqa: F401
 from exchange.kit.db import Base
 

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 import exchange.ledger.models  # noqa: F401
 import partners.models
-import partners.webhooks.models
+import partners.webhooks.models  # noqa: F401
 import settlement.models  # noqa: F401
 from exchange.kit.db import Base, sqlalchemy_url
 from exchange.ledger.audit import run_audit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from .approve_settlement_batch import approve_settlement_batch
 from .authorize_burn import authorize_burn
 from .burn_points import burn_points
 from .capture_burn import capture_burn
@@ -12,9 +13,11 @@ from .create_api_key import create_api_key
 from .create_partner import create_partner
 from .create_webhook_endpoint import create_webhook_endpoint
 from .disable_webhook_endpoint import disable_webhook_endpoint
+from .discard_settlement_batch import discard_settlement_batch
 from .earn_points import earn_points
 from .enroll_member import enroll_member
 from .import_transactions import import_transactions
+from .mark_settlement_batch_paid import mark_settlement_batch_paid
 from .refund_burn import refund_burn
 from .replay_dead_letters import replay_dead_letters
 from .replay_webhook_event import replay_webhook_event
@@ -22,6 +25,7 @@ from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
 from .rotate_webhook_secret import rotate_webhook_secret
 from .run_expiry import run_expiry
+from .run_settlement import run_settlement
 from .send_test_webhook import send_test_webhook
 from .set_partner_prices import set_partner_prices
 from .update_webhook_endpoint import update_webhook_endpoint
@@ -116,4 +120,21 @@ class Mutation:
     replay_dead_letters = strawberry.mutation(
         resolver=replay_dead_letters,
         description="Deliver every dead letter of an endpoint again.",
+    )
+    run_settlement = strawberry.mutation(
+        resolver=run_settlement,
+        description="Settle every unsettled entry posted up to periodEnd into a DRAFT batch"
+        " (finance, admin); one DRAFT at a time.",
+    )
+    approve_settlement_batch = strawberry.mutation(
+        resolver=approve_settlement_batch,
+        description="Approve a DRAFT batch (finance, admin): from then on it never changes.",
+    )
+    mark_settlement_batch_paid = strawberry.mutation(
+        resolver=mark_settlement_batch_paid,
+        description="Record that an APPROVED batch was paid, with the payment's reference.",
+    )
+    discard_settlement_batch = strawberry.mutation(
+        resolver=discard_settlement_batch,
+        description="Discard a DRAFT batch (finance, admin), to run the period again.",
     )
