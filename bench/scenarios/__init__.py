@@ -19,7 +19,15 @@ class Scenario:
 
 
 def registry() -> dict[str, Scenario]:
-    from bench.scenarios import balance, gateway, hot_partner, importing, ledger, pgbench
+    from bench.scenarios import (
+        balance,
+        gateway,
+        hot_partner,
+        importing,
+        ledger,
+        pgbench,
+        settlement,
+    )
 
     scenarios = [
         pgbench.SCENARIO,
@@ -28,5 +36,6 @@ def registry() -> dict[str, Scenario]:
         hot_partner.SCENARIO,
         importing.SCENARIO,
         balance.SCENARIO,
+        settlement.SCENARIO,
     ]
     return {scenario.name: scenario for scenario in scenarios}

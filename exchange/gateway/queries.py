@@ -24,6 +24,7 @@ from .types.inputs import LineInput
 from .types.members import Member
 from .types.partners import ApiKey, Partner
 from .types.quotes import BurnQuote, EarnQuote
+from .types.reports import LiabilityReport, liability_report
 from .types.settlement import SettlementBatch, SettlementBatchConnection
 from .types.transactions import Transaction, TransactionConnection, transaction_page
 from .types.webhooks import (
@@ -185,6 +186,11 @@ class Query:
     settlement_batch: SettlementBatch | None = strawberry.field(
         resolver=settlement_queries.settlement_batch,
         description="One settlement batch, if the caller may see it.",
+    )
+    liability_report: LiabilityReport = strawberry.field(
+        resolver=liability_report,
+        description="Outstanding points and their value by issuer and expiry month, and"
+        " breakage, as of an instant (default now). Staff see every issuer, a partner its own.",
     )
     ledger_audit: settlement_queries.LedgerAudit = strawberry.field(
         resolver=settlement_queries.ledger_audit,

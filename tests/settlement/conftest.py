@@ -6,11 +6,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import psycopg
 import pytest
 from settlement_support import Coalition
 
+from exchange.gateway.app import create_app_for
 from exchange.kit.db import Pool, open_pool, with_database
+from exchange.kit.settings import Settings
 from exchange.migrations import upgrade
 
 
@@ -49,3 +52,12 @@ async def fresh_pool(fresh_url: str) -> AsyncIterator[Pool]:
 @pytest.fixture
 def coalition(fresh_pool: Pool) -> Coalition:
     return Coalition(fresh_pool)
+
+
+@pytest.fixture
+async def client(fresh_pool: Pool) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(database_url="postgresql://unused/by-tests", currency="EUR")
+    app = create_app_for(fresh_pool, settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client

@@ -4,18 +4,14 @@ download as CSV, JSON and a printable page, with the API key or a signed link.""
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from settlement_support import Coalition
 
-from exchange.gateway.app import create_app_for
 from exchange.kit.db import Pool, transaction
 from exchange.kit.ids import to_global_id
-from exchange.kit.settings import Settings
 from partners import keys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gateway"))
@@ -29,15 +25,6 @@ BATCH = (
     " flows { issuerCode redeemerCode points exactAmount }"
     " payments { payerCode payeeCode amount { amount } } }"
 )
-
-
-@pytest.fixture
-async def client(fresh_pool: Pool) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url="postgresql://unused/by-tests", currency="EUR")
-    app = create_app_for(fresh_pool, settings)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-        yield client
 
 
 async def key_for(pool: Pool, role: str, partner_id: int | None = None) -> str:
