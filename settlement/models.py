@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, Numeric, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.kit.db import Base
@@ -19,6 +29,20 @@ class SettlementBatch(Base):
     """Which entries a batch covers follows from its cut-off and snapshot (see the SQL)."""
 
     __tablename__ = "settlement_batches"
+    __table_args__ = (
+        Index(
+            "uq_settlement_batches_one_draft",
+            text("true"),
+            unique=True,
+            postgresql_where=text("status = 'DRAFT'"),
+        ),
+        Index(
+            "uq_settlement_batches_chain",
+            text("COALESCE(follows_batch_id, 0::bigint)"),
+            unique=True,
+            postgresql_where=text("status <> 'DISCARDED'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[str] = mapped_column(Text, server_default=text("'DRAFT'"))

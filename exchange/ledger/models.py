@@ -178,6 +178,11 @@ class JournalEntry(Base):
             postgresql_where=text("original_entry_id IS NOT NULL"),
         ),
         Index("ix_journal_entries_posted_brin", "posted_at", postgresql_using="brin"),
+        Index(
+            "ix_journal_entries_xid_brin",
+            text("(((xid)::text)::bigint)"),
+            postgresql_using="brin",
+        ),
     )
 
 
