@@ -206,8 +206,8 @@ async def partner_controls(conn: Conn) -> dict[int, tuple[int, str]]:
     cur = await conn.execute(
         f"SELECT partner_id, count(*) AS n, coalesce({_SHA}, '') AS sha FROM ("
         "   SELECT c.id, c.partner_id FROM settlement_covered c WHERE c.partner_id IS NOT NULL"
-        "   UNION"
-        "   SELECT c.id, l.issuer_partner_id FROM settlement_covered c"
+        "   UNION ALL"  # an expiry has no partner of its own: the two parts never overlap
+        "   SELECT DISTINCT c.id, l.issuer_partner_id FROM settlement_covered c"
         "     JOIN lot_consumptions lc ON lc.entry_id = c.id AND lc.kind = 'EXPIRY'"
         "     JOIN lots l ON l.id = lc.lot_id"
         "    WHERE c.kind = 'EXPIRY' AND l.issuer_partner_id IS NOT NULL) mine"

@@ -33,14 +33,15 @@ ASKED = Asked(actor="bench", caller="bench")
 PARTNERS_SQL = (
     "INSERT INTO partners (code, name, earn_rate, point_validity_days)"
     " SELECT 'B' || lpad(i::text, 3, '0'), 'Bench partner ' || i, 1, 365"
-    " FROM generate_series(1, %s) i"
+    " FROM generate_series(1, %s::int) i"
 )
 ENTRIES_SQL = (
     "INSERT INTO journal_entries (id, kind, member_id, partner_id, points, reason, occurred_at,"
     " posted_at, currency, redemption_value)"
     " SELECT i, 'BURN', 1 + i %% 10000, p.first + i %% %(partners)s, 20, 'bench burn', %(at)s,"
     "        %(at)s, 'EUR', 0.005 + (i %% 100) * 0.0001"
-    " FROM generate_series(%(start)s, %(stop)s) i, (SELECT min(id) AS first FROM partners) p"
+    " FROM generate_series(%(start)s::bigint, %(stop)s::bigint) i,"
+    "      (SELECT min(id) AS first FROM partners) p"
 )
 ALLOCATIONS_SQL = (
     "INSERT INTO lot_consumptions (lot_id, entry_id, member_id, kind, issuer_partner_id,"
