@@ -11,6 +11,7 @@ from decimal import Decimal as D
 from settlement_support import Coalition
 
 from exchange.kit.db import transaction
+from exchange.ledger import expiry
 from settlement import batches
 from settlement.batches import Asked
 
@@ -109,3 +110,36 @@ async def test_two_periods_with_a_burn_elsewhere_a_refund_and_an_adjustment(
     async with transaction(coalition.pool) as conn:
         cur = await conn.execute("SELECT count(*) AS n FROM journal_entries")
         assert (await cur.fetchone())["n"] == first.entries_count + second.entries_count
+
+
+async def test_breakage_is_credited_to_its_issuer_at_the_configured_share(
+    coalition: Coalition,
+) -> None:
+    trial = await coalition.partner(
+        "TRIAL", earn_rate="1", issue_price="0.020", redemption_value="0.015", validity_days=10
+    )
+    cafe = await coalition.partner(
+        "CAFE", earn_rate="1", issue_price="0.010", redemption_value="0.008"
+    )
+    member = await coalition.member(trial)
+    await coalition.ledger.link(member, cafe)
+    await coalition.ledger.earn(member, trial, "60.00", now=T0)  # 60 points, 10 days
+    await coalition.ledger.burn(member, cafe, 20, now=T0 + timedelta(days=1))
+    at = T0 + timedelta(days=11)
+    expired = await expiry.run_expiry(
+        coalition.pool, as_of=at, policy=expiry.ExpiryPolicy(), now=lambda: at
+    )
+    assert expired.points == 40
+
+    batch = await settle(coalition, T0 + timedelta(days=12), now=T0 + timedelta(days=12))
+    assert await coalition.lines(batch.id) == [
+        ("CAFE", "REDEEMED", False, D("0.008000"), 20, D("-0.160000"), D("-0.16")),
+        ("TRIAL", "ISSUED", False, D("0.020000"), 60, D("1.200000"), D("1.20")),
+        # 40 expired points at half their issue price of 0.020 (EXCHANGE_BREAKAGE_ISSUER_SHARE)
+        ("TRIAL", "BREAKAGE_CREDIT", False, D("0.010"), 40, D("-0.400"), D("-0.40")),
+    ]
+    statements = await coalition.statements(batch.id)
+    assert statements["TRIAL"]["net_amount"] == D("0.80")
+    assert statements["TRIAL"]["expired_points"] == 40
+    assert statements["TRIAL"]["entries_count"] == 2  # its earn, and the expiry of its points
+    assert batch.operator_margin == D("0.64")  # 1.20 - 0.40 - 0.16
