@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     Text,
     text,
 )
@@ -130,3 +131,22 @@ class SettlementPayment(Base):
     payer_partner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("partners.id"))
     payee_partner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("partners.id"))
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
+
+
+class SurveyAnswer(Base):
+    """A member's answer to the net promoter question (0-10), for the program reports."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        Index("ix_survey_answers_answered", "answered_at"),
+        Index("ix_survey_answers_member", "member_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("members.id"))
+    partner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("partners.id"))
+    survey: Mapped[str] = mapped_column(Text, server_default=text("'nps'"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(TS)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
