@@ -12,6 +12,7 @@ from standardwebhooks.webhooks import Webhook
 from webhooks_support import ENDPOINT_FIELDS, Api, Reply, earn, gid, one_row, real_now
 
 from exchange.gateway.app import create_app_for
+from exchange.gateway.export_schema import sdl
 from exchange.kit.settings import Settings
 from partners.webhooks import endpoints as endpoint_service
 
@@ -311,3 +312,20 @@ async def test_event_types_are_listed(client, make_partner):
         "settlement.batch_paid",
     ):
         assert contract in names
+
+
+def test_the_contract_names_are_in_the_schema():
+    text = sdl()
+    for name in (
+        "createWebhookEndpoint(input: CreateWebhookEndpointInput!): CreateWebhookEndpointPayload!",
+        "updateWebhookEndpoint(input: UpdateWebhookEndpointInput!): UpdateWebhookEndpointPayload!",
+        "disableWebhookEndpoint(input: DisableWebhookEndpointInput!):",
+        "rotateWebhookSecret(input: RotateWebhookSecretInput!): RotateWebhookSecretPayload!",
+        "sendTestWebhook(input: SendTestWebhookInput!): SendTestWebhookPayload!",
+        "replayWebhookEvent(input: ReplayWebhookEventInput!): ReplayWebhookEventPayload!",
+        "replayDeadLetters(input: ReplayDeadLettersInput!): ReplayDeadLettersPayload!",
+        "webhookEndpoints(",
+        "webhookEvents(first: Int! = 20, after: String = null",
+        "enum WebhookSigning {\n  ED25519\n  HMAC_SHA256\n}",
+    ):
+        assert name in text, name
