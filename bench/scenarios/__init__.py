@@ -27,6 +27,7 @@ def registry() -> dict[str, Scenario]:
         ledger,
         pgbench,
         settlement,
+        webhooks,
     )
 
     scenarios = [
@@ -37,5 +38,6 @@ def registry() -> dict[str, Scenario]:
         importing.SCENARIO,
         balance.SCENARIO,
         settlement.SCENARIO,
+        webhooks.SCENARIO,
     ]
     return {scenario.name: scenario for scenario in scenarios}
