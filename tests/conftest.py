@@ -107,3 +107,38 @@ def make_member(pool: Pool):  # type: ignore[no-untyped-def]
             )
 
     return make
+
+
+# --- a database of a test's own, for what reads the whole ledger (settlement, reports) ---
+
+
+def _admin(database_url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(with_database(database_url, "postgres"), autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def template_database(database_url: str) -> Iterator[str]:
+    name = f"settle_template_{secrets.token_hex(4)}"
+    with _admin(database_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    upgrade(with_database(database_url, name))
+    yield name
+    with _admin(database_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_url(database_url: str, template_database: str) -> Iterator[str]:
+    name = f"settle_{secrets.token_hex(6)}"
+    with _admin(database_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield with_database(database_url, name)
+    with _admin(database_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def fresh_pool(fresh_url: str) -> AsyncIterator[Pool]:
+    pool = await open_pool(fresh_url, size=6)
+    yield pool
+    await pool.close()
