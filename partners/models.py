@@ -13,11 +13,13 @@ from sqlalchemy import (
     Index,
     Numeric,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.kit.db import Base
+from exchange.kit.pgtypes import XID8
 
 TS = DateTime(timezone=True)
 
@@ -31,6 +33,7 @@ class Partner(Base):
     status: Mapped[str] = mapped_column(String(16), server_default="ACTIVE")
     billing: Mapped[str] = mapped_column(String(16), server_default="POSTPAID")
     credit_limit_points: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """PREPAID: how many points it may issue beyond the point blocks it bought."""
     earn_rate: Mapped[Decimal] = mapped_column(Numeric(18, 6))
     """Points per whole unit of money spent (1.0 = one point per euro)."""
     point_validity_days: Mapped[int | None] = mapped_column(BigInteger)
@@ -40,6 +43,7 @@ class Partner(Base):
     __table_args__ = (
         CheckConstraint("status IN ('ACTIVE', 'SUSPENDED')", name="status"),
         CheckConstraint("billing IN ('POSTPAID', 'PREPAID')", name="billing"),
+        CheckConstraint("credit_limit_points >= 0", name="credit_limit_not_negative"),
         CheckConstraint("earn_rate >= 0", name="earn_rate_not_negative"),
         CheckConstraint("point_validity_days IS NULL OR point_validity_days > 0", name="validity"),
         CheckConstraint("code ~ '^[A-Z0-9_]{2,32}$'", name="code_format"),
@@ -62,6 +66,49 @@ class PartnerPrice(Base):
     __table_args__ = (
         CheckConstraint("issue_price >= 0 AND redemption_value >= 0", name="prices_not_negative"),
         Index("uq_partner_prices_from", "partner_id", "effective_from", unique=True),
+    )
+
+
+class PointBlock(Base):
+    """Points a PREPAID partner bought (migration 0011): append-only, billed by settlement in
+    the batch that covers its ``posted_at`` and ``xid``, as entries are."""
+
+    __tablename__ = "point_blocks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    price_per_point: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    currency: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text)
+    bought_at: Mapped[datetime] = mapped_column(TS)
+    posted_at: Mapped[datetime] = mapped_column(TS)
+    created_by: Mapped[str] = mapped_column(Text)
+    xid: Mapped[str] = mapped_column(XID8, server_default=text("pg_current_xact_id()"))
+
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint("price_per_point >= 0", name="price_not_negative"),
+        Index("ix_point_blocks_partner", "partner_id", "id"),
+        Index("ix_point_blocks_posted", "posted_at"),
+    )
+
+
+class PrepaidAllowance(Base):
+    """What a PREPAID partner may still issue: bought + its credit limit - drawn.
+
+    The one row the hot path updates per transaction (migration 0011 says why): every earn
+    of a PREPAID partner draws from it, and its reversal gives the points back."""
+
+    __tablename__ = "prepaid_allowances"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    points_bought: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    points_drawn: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+    __table_args__ = (
+        CheckConstraint("points_bought >= 0", name="bought_not_negative"),
+        CheckConstraint("points_drawn >= 0", name="drawn_not_negative"),
     )
 
 

@@ -30,6 +30,7 @@ class Partner:
     name: str
     status: str
     billing: str
+    credit_limit_points: int
     earn_rate: Decimal
     point_validity_days: int | None
     created_at: datetime
@@ -111,6 +112,8 @@ async def create_partner(
         " ('PARTNER_REDEEMED', %s)",
         (partner.id, partner.id),
     )
+    if partner.billing == "PREPAID":  # its allowance: no blocks yet, only its credit limit
+        await conn.execute("INSERT INTO prepaid_allowances (partner_id) VALUES (%s)", (partner.id,))
     await set_price(
         conn,
         partner_id=partner.id,
@@ -162,11 +165,7 @@ async def schedule_price(
             "effectiveFrom may not be in the past: prices already used never change",
             field=["effectiveFrom"],
         )
-    cur = await conn.execute("SELECT * FROM partners WHERE code = %s FOR UPDATE", (code,))
-    row = await cur.fetchone()
-    if row is None:
-        raise PartnerNotFound(f"no partner with code {code}", field=["partnerCode"])
-    partner = _partner(row)
+    partner = await lock_partner(conn, code)
     cur = await conn.execute(
         "SELECT max(occurred_at) AS last FROM journal_entries"
         " WHERE partner_id = %s AND occurred_at >= %s",
@@ -209,6 +208,17 @@ def _partner(row: dict[str, Any] | None) -> Partner:
     if row is None:
         raise PartnerNotFound("no such partner")
     return Partner(**{name: row[name] for name in Partner.__dataclass_fields__})
+
+
+async def lock_partner(conn: Conn, code: str) -> Partner:
+    """The partner's row, locked until the transaction ends: admin changes to one partner
+    are serialized. ``NO KEY UPDATE``: rows that refer to the partner (a settlement statement,
+    a member link, a point block) may still be written meanwhile."""
+    cur = await conn.execute("SELECT * FROM partners WHERE code = %s FOR NO KEY UPDATE", (code,))
+    row = await cur.fetchone()
+    if row is None:
+        raise PartnerNotFound(f"no partner with code {code}", field=["partnerCode"])
+    return _partner(row)
 
 
 async def get_partner(

@@ -99,7 +99,7 @@ def _statement_json(
         "billing": statement["billing"],
         "points": {
             name: statement[f"{name}_points"]
-            for name in ("issued", "reversed", "redeemed", "refunded", "expired")
+            for name in ("issued", "reversed", "redeemed", "refunded", "expired", "bought")
         },
         "lines": [
             {

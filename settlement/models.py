@@ -82,6 +82,8 @@ class SettlementStatement(Base):
     redeemed_points: Mapped[int] = mapped_column(BigInteger)
     refunded_points: Mapped[int] = mapped_column(BigInteger)
     expired_points: Mapped[int] = mapped_column(BigInteger)
+    bought_points: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    """Points of the point blocks a PREPAID partner bought in the period (migration 0011)."""
     exact_net: Mapped[Decimal] = mapped_column(AMOUNT)
     net_amount: Mapped[Decimal] = mapped_column(AMOUNT)
     rounding_difference: Mapped[Decimal] = mapped_column(AMOUNT)

@@ -1,7 +1,8 @@
 """All of settlement's SQL. A batch is computed in one REPEATABLE READ transaction: the
 entries it covers are those its snapshot sees up to its cut-off, minus what the batch it
 follows saw (migration 0009), gathered once into a temporary table; every figure is a
-set-based aggregate over it."""
+set-based aggregate over it. The point blocks it bills follow the same rule (migration
+0011)."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ async def gather_covered(conn: Conn, batch: Batch, follows: Batch | None) -> Non
     await conn.execute(
         "CREATE TEMP TABLE settlement_covered ON COMMIT DROP AS"
         " SELECT e.id, e.kind, e.partner_id, e.points, e.issue_price, e.redemption_value,"
-        "        e.original_entry_id"
+        "        e.original_entry_id, e.prepaid"
         "   FROM journal_entries e"
         "  WHERE settlement_sees(e.posted_at, e.xid, %(end)s, %(snapshot)s::pg_snapshot)"
         "    AND (%(prev_end)s::timestamptz IS NULL"
@@ -135,14 +136,40 @@ async def gather_covered(conn: Conn, batch: Batch, follows: Batch | None) -> Non
     await conn.execute("ANALYZE settlement_covered")
 
 
+async def gather_blocks(conn: Conn, batch: Batch, follows: Batch | None) -> None:
+    """The temporary table ``settlement_blocks``: the point blocks the batch bills, by the
+    rule of ``gather_covered`` (a block records its posted_at and xid as an entry does)."""
+    previous = (None, None) if follows is None else (follows.period_end, follows.snapshot)
+    await conn.execute(
+        "CREATE TEMP TABLE settlement_blocks ON COMMIT DROP AS"
+        " SELECT b.id, b.partner_id, b.points, b.price_per_point FROM point_blocks b"
+        "  WHERE settlement_sees(b.posted_at, b.xid, %(end)s, %(snapshot)s::pg_snapshot)"
+        "    AND NOT coalesce(settlement_sees(b.posted_at, b.xid, %(prev_end)s::timestamptz,"
+        "                                     %(prev_snapshot)s::pg_snapshot), false)",
+        {
+            "end": batch.period_end,
+            "snapshot": batch.snapshot,
+            "prev_end": previous[0],
+            "prev_snapshot": previous[1],
+        },
+    )
+
+
+# A PREPAID partner's earns were paid for with its blocks: shown at a unit price of 0.
 _AGGREGATES = """
 SELECT partner_id, kind, adjustment, unit_price, sum(points)::bigint AS points,
        count(*) AS entries
-  FROM (SELECT c.partner_id, 'ISSUED' AS kind, false AS adjustment,
-               c.issue_price AS unit_price, c.points
+  FROM (SELECT b.partner_id, 'POINT_BLOCK' AS kind, false AS adjustment,
+               b.price_per_point AS unit_price, b.points
+          FROM settlement_blocks b
+        UNION ALL
+        SELECT c.partner_id, CASE WHEN c.prepaid THEN 'ISSUED_PREPAID' ELSE 'ISSUED' END,
+               false, CASE WHEN c.prepaid THEN 0 ELSE c.issue_price END, c.points
           FROM settlement_covered c WHERE c.kind = 'EARN' AND c.points > 0
         UNION ALL
-        SELECT c.partner_id, 'ISSUE_REVERSED', {earlier}, o.issue_price, c.points
+        SELECT c.partner_id,
+               CASE WHEN c.prepaid THEN 'ISSUE_REVERSED_PREPAID' ELSE 'ISSUE_REVERSED' END,
+               {earlier}, CASE WHEN c.prepaid THEN 0 ELSE o.issue_price END, c.points
           FROM settlement_covered c JOIN journal_entries o ON o.id = c.original_entry_id
          WHERE c.kind = 'EARN_REVERSAL' AND c.points > 0
         UNION ALL
@@ -243,8 +270,8 @@ async def write_statements(
         await cur.executemany(
             "INSERT INTO settlement_statements (batch_id, partner_id, billing, issued_points,"
             " reversed_points, redeemed_points, refunded_points, expired_points, exact_net,"
-            " net_amount, rounding_difference, entries_count, entries_sha256)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " net_amount, rounding_difference, entries_count, entries_sha256, bought_points)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     batch_id,
@@ -256,6 +283,7 @@ async def write_statements(
                     s.net,
                     s.rounding_difference,
                     *controls.get(s.partner_id, (0, "")),
+                    s.points["bought"],
                 )
                 for s in statements
             ],

@@ -5,6 +5,10 @@ statement (the operator's margin absorbs it; nothing is lost). Pure: plain value
 Signs: a positive amount is owed by the partner to the operator, a negative one is owed to
 the partner. Rule 8: net = issued x issue price - redeemed x redemption value, reversals and
 refunds netted at the prices of the entries they reverse, breakage credited to the issuer.
+A PREPAID partner pays for its issuance with the point blocks it buys: its blocks are billed
+(POINT_BLOCK, points x block price), and what it issued from them is shown at a unit price
+of 0 (ISSUED_PREPAID, and ISSUE_REVERSED_PREPAID for reversals: the points go back to its
+blocks, not money to the partner).
 """
 
 from __future__ import annotations
@@ -15,17 +19,32 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from exchange.kit.money import MINOR_UNITS
 
-KIND_ORDER = ("ISSUED", "ISSUE_REVERSED", "REDEEMED", "REDEMPTION_REFUNDED", "BREAKAGE_CREDIT")
+KIND_ORDER = (
+    "POINT_BLOCK",
+    "ISSUED",
+    "ISSUED_PREPAID",
+    "ISSUE_REVERSED",
+    "ISSUE_REVERSED_PREPAID",
+    "REDEEMED",
+    "REDEMPTION_REFUNDED",
+    "BREAKAGE_CREDIT",
+)
 SIGN = {
+    "POINT_BLOCK": 1,
     "ISSUED": 1,
+    "ISSUED_PREPAID": 1,
     "ISSUE_REVERSED": -1,
+    "ISSUE_REVERSED_PREPAID": -1,
     "REDEEMED": -1,
     "REDEMPTION_REFUNDED": 1,
     "BREAKAGE_CREDIT": -1,
 }
 POINTS_FIELD = {
+    "POINT_BLOCK": "bought",
     "ISSUED": "issued",
+    "ISSUED_PREPAID": "issued",
     "ISSUE_REVERSED": "reversed",
+    "ISSUE_REVERSED_PREPAID": "reversed",
     "REDEEMED": "redeemed",
     "REDEMPTION_REFUNDED": "refunded",
     "BREAKAGE_CREDIT": "expired",
@@ -62,7 +81,7 @@ class Statement:
     partner_id: int
     lines: tuple[Line, ...]
     points: dict[str, int]
-    """issued, reversed, redeemed, refunded, expired."""
+    """issued, reversed, redeemed, refunded, expired, bought."""
     exact_net: Decimal
     net: Decimal
     rounding_difference: Decimal
@@ -85,6 +104,7 @@ def statement_of(partner_id: int, aggregates: list[Aggregate], currency: str) ->
     points = dict.fromkeys(POINTS_FIELD.values(), 0)
     for number, aggregate in enumerate(sorted(aggregates, key=_sort_key), start=1):
         exact = SIGN[aggregate.kind] * aggregate.points * aggregate.unit_price
+        exact = exact if exact else Decimal(0)  # -1 x 0 is Decimal("-0"): shown as 0
         lines.append(
             Line(
                 line_no=number,

@@ -1,4 +1,5 @@
-"""``exchange partners ...``: register partners (with their first API key) and list them."""
+"""``exchange partners ...``: register partners (with their first API key), list them, make
+them prepaid or post-paid and record the point blocks prepaid partners buy."""
 
 from __future__ import annotations
 
@@ -15,17 +16,23 @@ from exchange.cli.common import (
     DataDir,
     console,
     database,
+    fail,
     friendly_errors,
     run_in_transaction,
     settings_for,
 )
 from exchange.kit.db import Conn
 from exchange.kit.errors import ExchangeError, InvalidInput
-from exchange.kit.money import MINOR_UNITS
-from partners import registry
+from exchange.kit.money import MINOR_UNITS, round_to_minor
+from partners import prepaid, registry
 from partners.keys import IssuedKey
 
-app = typer.Typer(help="Partners: register (first API key shown once), list.", no_args_is_help=True)
+app = typer.Typer(
+    help="Partners: register (first API key shown once), list, billing, point blocks.",
+    no_args_is_help=True,
+)
+CLI_CALLER = "cli:partners"
+Code = Annotated[str, typer.Argument(help="The partner's code (e.g. FUEL).")]
 
 
 @app.command("create")
@@ -165,3 +172,94 @@ def _price(price: dict[str, Any] | None, field: str) -> str:
     if price is None or price.get(field) is None:
         return "-"
     return f"{_number(price[field])} {price['currency']}"
+
+
+@app.command("billing")
+def billing(
+    code: Code,
+    prepaid_billing: Annotated[
+        bool | None,
+        typer.Option(
+            "--prepaid/--postpaid",
+            help="PREPAID: its earns draw from the point blocks it buys (`buy-block`).",
+            show_default=False,
+        ),
+    ] = None,
+    credit_limit: Annotated[
+        int | None,
+        typer.Option(
+            help="Points it may issue beyond its blocks (default: unchanged).", show_default=False
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Make a partner prepaid or post-paid, and set its credit limit."""
+    if prepaid_billing is None:
+        fail("say --prepaid or --postpaid")
+    choice = "PREPAID" if prepaid_billing else "POSTPAID"
+    with database(settings_for(data_dir)) as url:
+        partner, allowance = run_in_transaction(
+            url,
+            lambda conn: _set_billing(conn, code.strip().upper(), choice, credit_limit),
+        )
+    console.print(f"Partner {partner.code} is {partner.billing}. {_allowance(allowance)}")
+
+
+async def _set_billing(
+    conn: Conn, code: str, billing: str, credit_limit: int | None
+) -> tuple[registry.Partner, prepaid.Allowance | None]:
+    partner = await prepaid.set_billing(
+        conn, code=code, billing=billing, credit_limit_points=credit_limit
+    )
+    return partner, (await prepaid.allowances_of(conn, [partner.id])).get(partner.id)
+
+
+@app.command("buy-block")
+def buy_block(
+    code: Code,
+    points: Annotated[int, typer.Option(help="Points the partner bought.")],
+    price: Annotated[str, typer.Option(help="Money per point (e.g. 0.009), program currency.")],
+    reference: Annotated[str, typer.Option(help="The purchase's invoice or payment reference.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Record a block of points a prepaid partner bought: its earns may draw from it at once,
+    and the next settlement batch bills it. The same reference again records nothing more."""
+    settings = settings_for(data_dir)
+    with friendly_errors():
+        new = prepaid.NewBlock(
+            partner_code=code.strip().upper(),
+            points=points,
+            price_per_point=registry.parse_price(price, "price"),
+            currency=settings.currency,
+            reference=reference,
+        )
+    with database(settings) as url:
+        block, allowance = run_in_transaction(url, lambda conn: _buy_block(conn, new))
+    console.print(
+        f"Block {block.id}: {block.points} points at {_number(block.price_per_point)}"
+        f" {block.currency} ({round_to_minor(block.amount, block.currency)} {block.currency}),"
+        f" reference {block.reference}. {_allowance(allowance)}"
+    )
+
+
+async def _buy_block(
+    conn: Conn, new: prepaid.NewBlock
+) -> tuple[prepaid.PointBlock, prepaid.Allowance | None]:
+    block = await prepaid.record_block(
+        conn,
+        new,
+        caller=CLI_CALLER,
+        key=f"buy-block:{new.partner_code}:{new.reference.strip()}",
+        actor="exchange partners buy-block (CLI)",
+        now=datetime.now(UTC),
+    )
+    return block, (await prepaid.allowances_of(conn, [block.partner_id])).get(block.partner_id)
+
+
+def _allowance(allowance: prepaid.Allowance | None) -> str:
+    if allowance is None:
+        return "It never bought point blocks."
+    return (
+        f"Points bought {allowance.points_bought}, drawn {allowance.points_drawn}, credit limit"
+        f" {allowance.credit_limit_points}: {allowance.points_left} left to issue."
+    )

@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 from exchange.kit import clock
 from exchange.kit.db import Conn, Pool, connection, transaction
 from exchange.ledger import queries
-from partners import registry
+from partners import prepaid, registry
 
 from .auth import Principal
 
@@ -30,7 +30,8 @@ def _loader(pool: Pool, fetch: Fetch[T]) -> DataLoader[int, T | None]:
 
 
 class Loaders:
-    """Members, transactions, holds, partners and their prices, as the principal may see them."""
+    """Members, transactions, holds, partners, their prices and prepaid allowances, as the
+    principal may see them."""
 
     def __init__(self, pool: Pool, principal: Principal) -> None:
         scope = principal.scope
@@ -48,10 +49,15 @@ class Loaders:
             visible = [i for i in ids if scope is None or i == scope]
             return await registry.partners_by_id(conn, visible) if visible else {}
 
+        async def allowances(conn: Conn, ids: list[int]) -> dict[int, prepaid.Allowance]:
+            visible = [i for i in ids if scope is None or i == scope]
+            return await prepaid.allowances_of(conn, visible) if visible else {}
+
         self.members = _loader(pool, members)
         self.transactions = _loader(pool, transactions)
         self.holds = _loader(pool, holds)
         self.partners = _loader(pool, partners)
+        self.prepaid = _loader(pool, allowances)
 
         async def prices(keys: list[PriceKey]) -> Sequence[list[registry.Price] | None]:
             """Price lists by (partner, first): staff see all, a partner only its own."""

@@ -75,6 +75,21 @@ CHECKS: dict[str, tuple[str, str]] = {
         "  WHERE a.kind = 'OPERATOR_BREAKAGE' AND a.partner_id IS NULL) b"
         " WHERE posted <> expired",
     ),
+    "prepaid_drawn_equals_entries": (
+        "A prepaid partner's drawn points equal its prepaid earns less their reversals.",
+        "SELECT a.partner_id AS subject, a.points_drawn - coalesce(e.total, 0) AS detail"
+        " FROM prepaid_allowances a LEFT JOIN (SELECT partner_id, sum(CASE kind WHEN 'EARN'"
+        "   THEN points ELSE -points END) AS total FROM journal_entries"
+        "   WHERE prepaid AND kind IN ('EARN', 'EARN_REVERSAL') GROUP BY partner_id) e"
+        "   ON e.partner_id = a.partner_id WHERE a.points_drawn <> coalesce(e.total, 0)",
+    ),
+    "prepaid_bought_equals_blocks": (
+        "A prepaid partner's bought points equal the points of its point blocks.",
+        "SELECT a.partner_id AS subject, a.points_bought - coalesce(b.total, 0) AS detail"
+        " FROM prepaid_allowances a LEFT JOIN (SELECT partner_id, sum(points) AS total"
+        "   FROM point_blocks GROUP BY partner_id) b ON b.partner_id = a.partner_id"
+        " WHERE a.points_bought <> coalesce(b.total, 0)",
+    ),
     "references_resolve": (
         "Every append-only row refers to rows that exist (the ledger writes them; no foreign"
         " key checks them on the hot path).",

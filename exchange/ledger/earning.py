@@ -85,7 +85,8 @@ async def reverse_earn(
     amount: Decimal | None,
     now: datetime,
 ) -> Outcome:
-    """Take back an earn (a returned purchase), whole or in part, from its own lot first."""
+    """Take back an earn (a returned purchase), whole or in part, from its own lot first. The
+    points of an earn a PREPAID partner drew from its blocks go back to its allowance."""
     if (done := await request.replay(conn)) is not None:
         return done
     original = await repo.entry_for_partner(conn, transaction_id, partner_id, "EARN")
@@ -129,6 +130,7 @@ async def _post_reversal(
         amount=returning,
         issue_price=original["issue_price"],
         earn_rate=original["earn_rate"],
+        prepaid=original["prepaid"],
     )
     debt = 0
     if points > 0:
@@ -171,6 +173,8 @@ async def _post_reversal(
             "balance": after.balance,
         },
     )
+    if points > 0 and original["prepaid"]:  # last: the allowance row is locked until commit
+        await repo.give_back_prepaid(conn, original["partner_id"], points)
     return await request.remember(
         conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id, debt=debt)
     )

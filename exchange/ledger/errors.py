@@ -65,6 +65,12 @@ class PartnerSuspended(ExchangeError):
     code = "PARTNER_SUSPENDED"
 
 
+class PartnerCreditLimit(ExchangeError):
+    """A PREPAID partner's earn beyond the point blocks it bought plus its credit limit."""
+
+    code = "PARTNER_CREDIT_LIMIT"
+
+
 class NoPriceInForce(ExchangeError):
     """No issue price / redemption value was in force at the transaction's time."""
 

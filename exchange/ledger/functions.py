@@ -32,6 +32,7 @@ REFUSALS: dict[str, type[ExchangeError]] = {
         errors.AmountExceedsOriginal,
         errors.PartnerSuspended,
         errors.NoPriceInForce,
+        errors.PartnerCreditLimit,
     )
 }
 

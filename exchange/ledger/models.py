@@ -162,6 +162,9 @@ class JournalEntry(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     xid: Mapped[str] = mapped_column(XID8, server_default=text("pg_current_xact_id()"))
     """The writing transaction's id: settlement batches cover entries by it (migration 0009)."""
+    prepaid: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    """An earn its PREPAID partner drew from its point blocks, or a reversal of one (it gives
+    the points back): settlement bills the blocks, not the issuance (migration 0011)."""
 
     __table_args__ = (
         CheckConstraint(
@@ -356,6 +359,9 @@ class ImportJob(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(TS)
     """Beaten every few seconds while the job runs (migration 0007): a silent QUEUED or
     RUNNING job's process died, and the job is given up as interrupted."""
+    credit_limit_line: Mapped[int | None] = mapped_column(BigInteger)
+    """A PREPAID partner's file: the first line refused with PARTNER_CREDIT_LIMIT; every
+    later line with points is refused too (migration 0011)."""
 
 
 class ImportErrorRow(Base):

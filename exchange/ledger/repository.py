@@ -208,6 +208,15 @@ async def change_balance(
     return BalanceAfter(**row)
 
 
+async def give_back_prepaid(conn: Conn, partner_id: int, points: int) -> None:
+    """A reversed prepaid earn's points go back to the partner's allowance (its row is
+    locked after the member's, as the earn locked it)."""
+    await conn.execute(
+        "UPDATE prepaid_allowances SET points_drawn = points_drawn - %s WHERE partner_id = %s",
+        (points, partner_id),
+    )
+
+
 async def entry_for_partner(
     conn: Conn, entry_id: int, partner_id: int | None, kind: str
 ) -> dict[str, Any] | None:

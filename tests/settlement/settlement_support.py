@@ -13,7 +13,7 @@ from typing import Any
 
 from exchange.kit.db import Pool, transaction
 from exchange.ledger import members
-from partners import registry
+from partners import prepaid, registry
 from settlement import repository
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ledger"))
@@ -56,6 +56,28 @@ class Coalition:
                 now=datetime(2020, 1, 1, tzinfo=UTC),
             )
         return partner.id
+
+    async def prepaid_partner(self, code: str, *, credit_limit: int, **terms: Any) -> int:
+        """A PREPAID partner (terms as ``partner``) with a credit limit and no block yet."""
+        partner_id = await self.partner(code, **terms)
+        async with transaction(self.pool) as conn:
+            await prepaid.set_billing(
+                conn, code=code, billing="PREPAID", credit_limit_points=credit_limit
+            )
+        return partner_id
+
+    async def buy_block(
+        self, code: str, points: int, price: str, *, now: datetime, reference: str = "INV"
+    ) -> prepaid.PointBlock:
+        async with transaction(self.pool) as conn:
+            return await prepaid.record_block(
+                conn,
+                prepaid.NewBlock(code, points, Decimal(price), "EUR", reference),
+                caller="test",
+                key=None,
+                actor="finance test",
+                now=now,
+            )
 
     async def member(self, partner_id: int) -> int:
         async with transaction(self.pool) as conn:

@@ -1,6 +1,9 @@
 """Random ledgers, settled batch after batch in one database: every batch balances (rule 8),
 its payments move exactly the nets, its matrix sums to the redeemed points, a DRAFT run
-again on the same ledger exports the same bytes, and no entry lands in two batches."""
+again on the same ledger exports the same bytes, and no entry lands in two batches. One
+partner is PREPAID (it buys point blocks, may switch billing, and its earns beyond its
+blocks plus its credit limit are refused): its blocks are billed once, its prepaid issuance
+never."""
 
 from __future__ import annotations
 
@@ -18,36 +21,66 @@ from settlement_support import Coalition, audit_failures
 
 from exchange.kit.db import Pool, open_pool, transaction
 from exchange.kit.errors import ExchangeError
+from partners import prepaid
 from settlement import batches, exports
 from settlement import repository as repo
 from settlement.batches import Asked
 
 ISSUE_PRICES = ("0.010", "0.0125", "0.013333", "0.007")
+BILLINGS = (0, 1)
+"""POSTPAID, PREPAID."""
 REDEMPTION_VALUES = ("0.008", "0.0095", "0.011", "0.006")
+BLOCK_PRICES = ("0.009", "0.0095", "0.012", "0.004")
+CREDIT_LIMIT = 100
 
 operation = st.one_of(
     st.tuples(st.just("earn"), st.integers(0, 2), st.integers(0, 2), st.integers(1, 300)),
     st.tuples(st.just("burn"), st.integers(0, 2), st.integers(0, 2), st.integers(1, 150)),
     st.tuples(st.just("refund"), st.integers(0, 30), st.integers(1, 60), st.just(0)),
     st.tuples(st.just("reverse"), st.integers(0, 30), st.integers(1, 100), st.just(0)),
+    st.tuples(st.just("block"), st.just(2), st.integers(1, 400), st.integers(0, 3)),
+    st.tuples(st.just("billing"), st.just(2), st.sampled_from(BILLINGS), st.just(0)),
 )
 
 
 ASKED = Asked(actor="finance test", caller="test")
 
 
+async def _prepaid_op(coalition: Coalition, code: str, op: tuple[str, int, int, int]) -> None:
+    """A block bought by the third partner, or its billing switched."""
+    kind, _, b, c = op
+    async with transaction(coalition.pool) as conn:
+        if kind == "block":
+            await prepaid.record_block(
+                conn,
+                prepaid.NewBlock(code, b, Decimal(BLOCK_PRICES[c]), "EUR", "INV"),
+                caller="test",
+                key=None,
+                actor="test",
+                now=datetime.now(UTC),
+            )
+        else:
+            billing = ("POSTPAID", "PREPAID")[b]
+            await prepaid.set_billing(conn, code=code, billing=billing, credit_limit_points=None)
+
+
 async def _apply(coalition: Coalition, ops: list[tuple[str, int, int, int]]) -> None:
     ledger = coalition.ledger
     suffix = secrets.token_hex(3).upper()
+    codes = [f"P{index}_{suffix}" for index in range(3)]
     partners = [
         await coalition.partner(
-            f"P{index}_{suffix}",
+            codes[index],
             earn_rate="1",
             issue_price=ISSUE_PRICES[(index + len(ops)) % 4],
             redemption_value=REDEMPTION_VALUES[(index * 3 + len(ops)) % 4],
         )
         for index in range(3)
     ]
+    async with transaction(coalition.pool) as conn:
+        await prepaid.set_billing(
+            conn, code=codes[2], billing="PREPAID", credit_limit_points=CREDIT_LIMIT
+        )
     people = [await coalition.member(partners[0]) for _ in range(3)]
     for person in people:
         for partner in partners[1:]:
@@ -69,6 +102,8 @@ async def _apply(coalition: Coalition, ops: list[tuple[str, int, int, int]]) -> 
             elif kind == "reverse" and earns:
                 entry, partner = earns[a % len(earns)]
                 await ledger.reverse(entry, f"{b}.00", now=now, partner_id=partner)
+            elif kind in ("block", "billing"):
+                await _prepaid_op(coalition, codes[2], (kind, a, b, c))
         except ExchangeError:
             pass  # a refusal (not enough points, more than the original...) changes nothing
 
@@ -98,19 +133,30 @@ SIGNS = {"EARN": 1, "EARN_REVERSAL": -1, "BURN": -1, "BURN_REFUND": 1}
 
 
 async def _expected_nets(pool: Pool, start: datetime | None, end: datetime) -> dict[int, Decimal]:
-    """Rule 8 computed naively, entry by entry, at the prices recorded on the originals."""
+    """Rule 8 computed naively, entry by entry, at the prices recorded on the originals; a
+    prepaid partner pays for the blocks it bought instead of the points it issued from them."""
+    window = " posted_at <= %s AND (%s::timestamptz IS NULL OR posted_at > %s)"
     async with transaction(pool) as conn:
         cur = await conn.execute(
-            "SELECT e.kind, e.partner_id, e.points,"
+            "SELECT e.kind, e.partner_id, e.points, e.prepaid,"
             "       coalesce(o.issue_price, e.issue_price) AS issue_price,"
             "       coalesce(o.redemption_value, e.redemption_value) AS redemption_value"
             "  FROM journal_entries e LEFT JOIN journal_entries o ON o.id = e.original_entry_id"
-            " WHERE e.posted_at <= %s AND (%s::timestamptz IS NULL OR e.posted_at > %s)",
+            " WHERE" + window.replace("posted_at", "e.posted_at"),
             (end, start, start),
         )
         rows = await cur.fetchall()
+        cur = await conn.execute(
+            "SELECT partner_id, points, price_per_point FROM point_blocks WHERE" + window,
+            (end, start, start),
+        )
+        blocks = await cur.fetchall()
     nets: dict[int, Decimal] = defaultdict(Decimal)
+    for block in blocks:
+        nets[block["partner_id"]] += block["points"] * block["price_per_point"]
     for row in rows:
+        if row["kind"] in ("EARN", "EARN_REVERSAL") and row["prepaid"]:
+            continue  # drawn from a block: billed with the block
         if row["kind"] in ("EARN", "EARN_REVERSAL"):
             nets[row["partner_id"]] += SIGNS[row["kind"]] * row["points"] * row["issue_price"]
         elif row["kind"] in ("BURN", "BURN_REFUND"):
@@ -165,6 +211,16 @@ async def _settle_and_check(pool: Pool) -> None:
         )
         row = await cur.fetchone()
         assert row is not None and row["settled"] == row["posted"]  # each entry in one batch
+        cur = await conn.execute(
+            "SELECT (SELECT coalesce(sum(l.points), 0) FROM settlement_lines l"
+            "         JOIN settlement_batches b ON b.id = l.batch_id"
+            "        WHERE l.kind = 'POINT_BLOCK' AND b.status <> 'DISCARDED') AS billed,"
+            "       (SELECT coalesce(sum(points), 0) FROM point_blocks) AS bought,"
+            "       (SELECT max(points_drawn - points_bought) FROM prepaid_allowances) AS credit"
+        )
+        row = await cur.fetchone()
+        assert row is not None and row["billed"] == row["bought"]  # each block billed once
+        assert row["credit"] is None or row["credit"] <= CREDIT_LIMIT
         assert await audit_failures(conn) == []
 
 

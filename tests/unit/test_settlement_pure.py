@@ -71,4 +71,38 @@ def test_lines_round_half_even_and_the_difference_is_kept() -> None:
         "redeemed": 10,
         "refunded": 0,
         "expired": 1,
+        "bought": 0,
+    }
+
+
+def test_a_prepaid_partner_pays_for_its_blocks_not_for_its_issuance() -> None:
+    statement = statement_of(
+        3,
+        [
+            Aggregate(3, "ISSUED_PREPAID", False, D(0), 1250, 4),
+            Aggregate(3, "ISSUE_REVERSED_PREPAID", True, D(0), 100, 1),
+            Aggregate(3, "POINT_BLOCK", False, D("0.0095"), 500, 1),  # 4.75
+            Aggregate(3, "POINT_BLOCK", False, D("0.009"), 1000, 1),  # 9.00
+        ],
+        "EUR",
+    )
+    assert [(line.kind, line.exact_amount, line.amount) for line in statement.lines] == [
+        ("POINT_BLOCK", D("9.000"), D("9.00")),
+        ("POINT_BLOCK", D("4.7500"), D("4.75")),
+        ("ISSUED_PREPAID", D(0), D("0.00")),
+        ("ISSUE_REVERSED_PREPAID", D(0), D("0.00")),
+    ]
+    assert not statement.lines[3].amount.is_signed()  # 0, never "-0.00"
+    assert (statement.exact_net, statement.net, statement.rounding_difference) == (
+        D("13.75"),
+        D("13.75"),
+        D(0),
+    )
+    assert statement.points == {
+        "issued": 1250,
+        "reversed": 100,
+        "redeemed": 0,
+        "refunded": 0,
+        "expired": 0,
+        "bought": 1500,
     }

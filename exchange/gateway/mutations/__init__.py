@@ -18,6 +18,7 @@ from .earn_points import earn_points
 from .enroll_member import enroll_member
 from .import_transactions import import_transactions
 from .mark_settlement_batch_paid import mark_settlement_batch_paid
+from .record_point_block import record_point_block
 from .refund_burn import refund_burn
 from .replay_dead_letters import replay_dead_letters
 from .replay_webhook_event import replay_webhook_event
@@ -27,6 +28,7 @@ from .rotate_webhook_secret import rotate_webhook_secret
 from .run_expiry import run_expiry
 from .run_settlement import run_settlement
 from .send_test_webhook import send_test_webhook
+from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
 from .update_webhook_endpoint import update_webhook_endpoint
 from .void_burn import void_burn
@@ -75,6 +77,16 @@ class Mutation:
         resolver=set_partner_prices,
         description="Set a partner's issue price and redemption value from an instant on"
         " (admin); prices already used by entries never change.",
+    )
+    set_partner_billing = strawberry.mutation(
+        resolver=set_partner_billing,
+        description="Make a partner POSTPAID or PREPAID, and set its credit limit (admin,"
+        " finance).",
+    )
+    record_point_block = strawberry.mutation(
+        resolver=record_point_block,
+        description="Record a block of points a PREPAID partner bought (admin, finance): its"
+        " earns may draw from it at once, and the next settlement batch bills it.",
     )
     import_transactions = strawberry.mutation(
         resolver=import_transactions,

@@ -7,10 +7,11 @@ from datetime import datetime
 
 import strawberry
 
+from exchange.kit.db import transaction
 from exchange.kit.errors import InvalidInput
 from exchange.kit.ids import to_global_id
 from exchange.ledger.queries import MAX_PAGE
-from partners import keys, registry
+from partners import keys, prepaid, registry
 
 from ..context import Info
 from .common import Money, Node, described
@@ -27,6 +28,69 @@ class ApiKeyRole(enum.Enum):
 class PartnerStatus(enum.Enum):
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
+
+
+@strawberry.enum(
+    description="POSTPAID: settlement bills the points it issues. PREPAID: it buys point"
+    " blocks, settlement bills the blocks, and an earn beyond the points bought plus its"
+    " credit limit is refused with PARTNER_CREDIT_LIMIT."
+)
+class PartnerBilling(enum.Enum):
+    POSTPAID = "POSTPAID"
+    PREPAID = "PREPAID"
+
+
+@strawberry.type(description="Points a PREPAID partner bought; settlement bills them once.")
+class PointBlock:
+    id: strawberry.ID
+    points: int
+    price_per_point: Money
+    amount: Money = strawberry.field(description="points x pricePerPoint.")
+    reference: str = strawberry.field(
+        description="The purchase's reference (an invoice or a payment)."
+    )
+    bought_at: datetime
+
+    @classmethod
+    def of(cls, block: prepaid.PointBlock) -> PointBlock:
+        return cls(
+            id=strawberry.ID(to_global_id("PointBlock", block.id)),
+            points=block.points,
+            price_per_point=Money.of(block.price_per_point, block.currency),
+            amount=Money.of(block.amount, block.currency),
+            reference=block.reference,
+            bought_at=block.bought_at,
+        )
+
+
+@strawberry.type(description="What a PREPAID partner bought and issued from its point blocks.")
+class PrepaidAccount:
+    points_bought: int = strawberry.field(description="The points of all its blocks.")
+    points_drawn: int = strawberry.field(
+        description="The points its prepaid earns issued, less what reversals gave back."
+    )
+    points_left: int = strawberry.field(
+        description="What it may still issue: pointsBought + creditLimitPoints - pointsDrawn"
+        " (never below 0)."
+    )
+    partner_id: strawberry.Private[int]
+
+    @described("The blocks it bought, newest first; `first` is 1 to 100.")
+    async def blocks(self, info: Info, first: int = 20) -> list[PointBlock]:
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field=["first"])
+        async with transaction(info.context.pool) as conn:
+            found = await prepaid.blocks_of(conn, self.partner_id, first=first)
+        return [PointBlock.of(block) for block in found]
+
+    @classmethod
+    def of(cls, allowance: prepaid.Allowance) -> PrepaidAccount:
+        return cls(
+            points_bought=allowance.points_bought,
+            points_drawn=allowance.points_drawn,
+            points_left=allowance.points_left,
+            partner_id=allowance.partner_id,
+        )
 
 
 @strawberry.type(description="Money per point, in force from an instant until the next price.")
@@ -57,8 +121,20 @@ class Partner(Node):
     point_validity_days: int | None = strawberry.field(
         description="How long the points this partner issues stay valid; null: no expiry."
     )
+    billing: PartnerBilling
+    credit_limit_points: int = strawberry.field(
+        description="PREPAID: how many points it may issue beyond the point blocks it bought."
+    )
     created_at: datetime
     partner_id: strawberry.Private[int]
+
+    @described(
+        "Its point blocks and what it drew from them: staff, or the partner itself; null"
+        " otherwise, and for a partner that never was PREPAID."
+    )
+    async def prepaid(self, info: Info) -> PrepaidAccount | None:
+        found = await info.context.loaders.prepaid.load(self.partner_id)
+        return None if found is None else PrepaidAccount.of(found)
 
     @described(
         "The partner's prices, the latest effective first (future ones included); `first` is"
@@ -79,6 +155,8 @@ class Partner(Node):
             status=PartnerStatus(partner.status),
             earn_rate=format(partner.earn_rate.normalize(), "f"),
             point_validity_days=partner.point_validity_days,
+            billing=PartnerBilling(partner.billing),
+            credit_limit_points=partner.credit_limit_points,
             created_at=partner.created_at,
             partner_id=partner.id,
         )

@@ -31,10 +31,17 @@ class SettlementStatus(enum.Enum):
     DISCARDED = "DISCARDED"
 
 
-@strawberry.enum(description="What a statement line counts.")
+@strawberry.enum(
+    description="What a statement line counts. A PREPAID partner's issuance is paid for by"
+    " the point blocks it buys (POINT_BLOCK): its earns and their reversals are shown at a"
+    " unit price of 0 (ISSUED_PREPAID, ISSUE_REVERSED_PREPAID)."
+)
 class StatementLineKind(enum.Enum):
+    POINT_BLOCK = "POINT_BLOCK"
     ISSUED = "ISSUED"
+    ISSUED_PREPAID = "ISSUED_PREPAID"
     ISSUE_REVERSED = "ISSUE_REVERSED"
+    ISSUE_REVERSED_PREPAID = "ISSUE_REVERSED_PREPAID"
     REDEEMED = "REDEEMED"
     REDEMPTION_REFUNDED = "REDEMPTION_REFUNDED"
     BREAKAGE_CREDIT = "BREAKAGE_CREDIT"
@@ -58,7 +65,9 @@ class StatementLine:
     points: int
     exact_amount: str = strawberry.field(description="points x unitPrice, unrounded.")
     amount: Money = strawberry.field(description="Rounded half-even to the minor unit.")
-    entries: int = strawberry.field(description="How many ledger entries the line sums.")
+    entries: int = strawberry.field(
+        description="How many ledger entries the line sums (POINT_BLOCK: how many blocks)."
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any], currency: str) -> StatementLine:
@@ -99,6 +108,9 @@ class SettlementStatement:
     redeemed_points: int
     refunded_points: int
     expired_points: int = strawberry.field(description="Its points that expired (breakage).")
+    bought_points: int = strawberry.field(
+        description="Points of the point blocks it bought in the period (PREPAID partners)."
+    )
     lines: list[StatementLine]
     exact_net: str = strawberry.field(description="The sum of the exact line amounts.")
     net: Money = strawberry.field(
@@ -124,6 +136,7 @@ def _statement(
         redeemed_points=row["redeemed_points"],
         refunded_points=row["refunded_points"],
         expired_points=row["expired_points"],
+        bought_points=row["bought_points"],
         lines=[
             StatementLine.of(line, currency)
             for line in lines
