@@ -30,6 +30,7 @@ class Baseline:
 class Goal:
     ratio_at_least: float | None = None
     p99_ms_at_most: float | None = None
+    p95_ms_at_most: float | None = None
 
     def met(self, ratio: float | None, latency: Latency | None) -> bool | None:
         """Whether the result meets every part of the goal; None when there is no goal."""
@@ -38,6 +39,8 @@ class Goal:
             checks.append(ratio is not None and ratio >= self.ratio_at_least)
         if self.p99_ms_at_most is not None:
             checks.append(latency is not None and latency.p99 <= self.p99_ms_at_most)
+        if self.p95_ms_at_most is not None:
+            checks.append(latency is not None and latency.p95 <= self.p95_ms_at_most)
         return all(checks) if checks else None
 
     def describe(self) -> str:
@@ -46,6 +49,8 @@ class Goal:
             parts.append(f"ratio >= {self.ratio_at_least:g}")
         if self.p99_ms_at_most is not None:
             parts.append(f"p99 <= {self.p99_ms_at_most:g} ms")
+        if self.p95_ms_at_most is not None:
+            parts.append(f"p95 <= {self.p95_ms_at_most:g} ms")
         return ", ".join(parts) or "-"
 
 

@@ -21,6 +21,7 @@ class Scenario:
 def registry() -> dict[str, Scenario]:
     from bench.scenarios import (
         balance,
+        dashboard,
         gateway,
         hot_partner,
         importing,
@@ -39,5 +40,6 @@ def registry() -> dict[str, Scenario]:
         balance.SCENARIO,
         settlement.SCENARIO,
         webhooks.SCENARIO,
+        dashboard.SCENARIO,
     ]
     return {scenario.name: scenario for scenario in scenarios}

@@ -19,11 +19,13 @@ from exchange.kit.settings import Settings, get_settings
 
 from .context import Resources
 from .key_listener import listen_for_key_changes
+from .member_tokens import member_token_routes
 from .middleware import RequestIdMiddleware
 from .schema import build_schema
 from .statements import statements_file
 from .sweeper import sweep_forever
 from .view import GatewayView
+from .webapp.routes import webapp_routes
 from .webhook_keys import webhook_keys
 from .webhook_worker import deliver_forever, stop_worker
 
@@ -95,6 +97,8 @@ def _assemble(
                 statements_file,
                 methods=["GET"],
             ),
+            *webapp_routes(),
+            *member_token_routes(),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep, deliver=deliver),
@@ -111,6 +115,11 @@ def create_app() -> Starlette:
 def create_app_with_worker() -> Starlette:
     """``exchange serve --with-worker``: the gateway and a webhook delivery worker in-process."""
     return _assemble(Resources(get_settings()), own_pool=True, sweep=True, deliver=True)
+
+
+def create_app_from(settings: Settings, *, sweep: bool = True) -> Starlette:
+    """The gateway with a pool of its own opened from ``settings`` (a server in a thread)."""
+    return _assemble(Resources(settings), own_pool=True, sweep=sweep)
 
 
 def create_app_for(

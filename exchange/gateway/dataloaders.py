@@ -15,6 +15,7 @@ from partners import prepaid, registry
 from .auth import Principal
 
 T = TypeVar("T")
+M = TypeVar("M", queries.Transaction, queries.HoldView)
 Fetch = Callable[[Conn, list[int]], Awaitable[dict[int, T]]]
 PriceKey = tuple[int, int]
 """A partner's id and how many of its latest prices."""
@@ -34,23 +35,29 @@ class Loaders:
     principal may see them."""
 
     def __init__(self, pool: Pool, principal: Principal) -> None:
-        scope = principal.scope
+        # a member sees its own member, transactions and holds, and every partner by name
+        own = principal.member_id
+        scope = None if own is not None else principal.scope
+
+        def mine(found: dict[int, M]) -> dict[int, M]:
+            return {i: row for i, row in found.items() if own is None or row.member_id == own}
 
         async def members(conn: Conn, ids: list[int]) -> dict[int, queries.MemberSummary]:
+            ids = [i for i in ids if own is None or i == own]
             return await queries.member_summaries(conn, ids, partner_id=scope, now=clock.now())
 
         async def transactions(conn: Conn, ids: list[int]) -> dict[int, queries.Transaction]:
-            return await queries.transactions_by_id(conn, ids, partner_id=scope)
+            return mine(await queries.transactions_by_id(conn, ids, partner_id=scope))
 
         async def holds(conn: Conn, ids: list[int]) -> dict[int, queries.HoldView]:
-            return await queries.holds_by_id(conn, ids, partner_id=scope)
+            return mine(await queries.holds_by_id(conn, ids, partner_id=scope))
 
         async def partners(conn: Conn, ids: list[int]) -> dict[int, registry.Partner]:
             visible = [i for i in ids if scope is None or i == scope]
             return await registry.partners_by_id(conn, visible) if visible else {}
 
         async def allowances(conn: Conn, ids: list[int]) -> dict[int, prepaid.Allowance]:
-            visible = [i for i in ids if scope is None or i == scope]
+            visible = [i for i in ids if own is None and (scope is None or i == scope)]
             return await prepaid.allowances_of(conn, visible) if visible else {}
 
         self.members = _loader(pool, members)
@@ -64,7 +71,9 @@ class Loaders:
             found: dict[PriceKey, list[registry.Price]] = {}
             async with transaction(pool) as conn:
                 for first in sorted({first for _, first in keys}):
-                    ids = sorted({i for i, n in keys if n == first and scope in (None, i)})
+                    ids = sorted(
+                        {i for i, n in keys if n == first and own is None and scope in (None, i)}
+                    )
                     if ids:
                         lists = await registry.prices_of(conn, ids, first=first)
                         found.update({(i, first): rows for i, rows in lists.items()})

@@ -27,6 +27,7 @@ from .types.quotes import BurnQuote, EarnQuote
 from .types.reports import LiabilityReport, liability_report
 from .types.settlement import SettlementBatch, SettlementBatchConnection
 from .types.transactions import Transaction, TransactionConnection, transaction_page
+from .types.viewer import Viewer, viewer
 from .types.webhooks import (
     WebhookEndpoint,
     WebhookEvent,
@@ -110,6 +111,12 @@ class Query:
         return await transaction_page(
             info, first=first, after=after, member_id=db_member, since=since
         )
+
+    viewer: Viewer = strawberry.field(
+        resolver=viewer,
+        description="The caller: with a member token, its own member (balances, expiring"
+        " points, transactions); with an API key, no member.",
+    )
 
     @described("A hold of the calling partner (any hold for staff).")
     async def hold(self, info: Info, id: strawberry.ID) -> Hold | None:

@@ -1,5 +1,5 @@
-"""The background task that expires holds whose time ran out and gives up import jobs whose
-process died."""
+"""The background task that expires holds whose time ran out, gives up import jobs whose
+process died and forgets old login attempts, codes and member sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 from exchange.kit import clock
 from exchange.kit.db import Pool
 from exchange.ledger import burning
+from exchange.portal import login
 from partners import importing
 
 logger = logging.getLogger("exchange.gateway.sweeper")
@@ -21,6 +22,7 @@ async def sweep_once(pool: Pool) -> int:
     interrupted = await importing.fail_interrupted(pool)
     if interrupted:
         logger.warning("gave up interrupted import jobs %s", interrupted)
+    await login.purge(pool, clock.now())
     return released
 
 

@@ -15,6 +15,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from exchange.kit import clock
+from exchange.portal.hashing import portal_key
 
 from .auth import Unauthenticated, authenticate
 from .bodies import MAX_BODY_BYTES, check_strings, read_limited
@@ -91,6 +92,7 @@ class GatewayView(GraphQL[Context, None]):
             self.resources.keys,
             request.headers.get("authorization"),
             now=clock.now(),
+            member_key=portal_key(self.resources.settings),
         )
         context = Context(
             pool=self.resources.pool,

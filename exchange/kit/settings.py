@@ -53,6 +53,20 @@ class Settings(BaseSettings):
     that and every point of a member with no earn or burn for ``expiry_inactivity_days``;
     ``none``, never (the expiry run expires nothing)."""
     expiry_inactivity_days: int = Field(default=365, ge=1)
+    transfer_daily_limit_points: int = Field(default=10_000, ge=0)
+    """The most points a member may transfer to other members in one UTC day."""
+    login_code_sender: Literal["log", "webhook"] | None = None
+    """How members get their one-time login codes: ``log`` writes them to the log
+    (development; refused in production), ``webhook`` hands them to the member's enrolling
+    partner as a ``member.login_code`` event. Unset: ``log`` in development, ``webhook`` in
+    production."""
+    login_code_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    member_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """Life of a web app session (the cookie)."""
+    member_token_days: int = Field(default=30, ge=1, le=365)
+    """Life of a member token that a partner's app holds (Bearer)."""
+    member_timezone: str = "UTC"
+    """The IANA time zone the web app shows times in."""
     debug: bool = False
 
     @model_validator(mode="after")
@@ -69,7 +83,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "EXCHANGE_WEBHOOK_ALLOW_PRIVATE_TARGETS is refused when EXCHANGE_ENV=production"
             )
+        if self.login_code_sender == "log":  # unset means webhook in production
+            raise ValueError(
+                "EXCHANGE_LOGIN_CODE_SENDER=log writes login codes to the log: refused when"
+                " EXCHANGE_ENV=production (use webhook)"
+            )
         return self
+
+    @property
+    def code_sender(self) -> Literal["log", "webhook"]:
+        if self.login_code_sender is not None:
+            return self.login_code_sender
+        return "webhook" if self.env == "production" else "log"
 
 
 @lru_cache(maxsize=1)

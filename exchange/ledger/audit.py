@@ -90,6 +90,33 @@ CHECKS: dict[str, tuple[str, str]] = {
         "   FROM point_blocks GROUP BY partner_id) b ON b.partner_id = a.partner_id"
         " WHERE a.points_bought <> coalesce(b.total, 0)",
     ),
+    "transfers_net_to_zero": (
+        "The operator's transfer clearing account nets to zero: every point a transfer took"
+        " from a member reached another.",
+        "SELECT a.id AS subject, coalesce(sum(p.points), 0) AS detail FROM accounts a"
+        " LEFT JOIN postings p ON p.account_id = a.id WHERE a.kind = 'OPERATOR_TRANSFER'"
+        " GROUP BY a.id HAVING coalesce(sum(p.points), 0) <> 0",
+    ),
+    "transfers_traced_to_lots": (
+        "Every transferred point left the sender's lots and arrived in the receiver's lots with"
+        " the same issuer and expiry (rule 4).",
+        "WITH moved AS (SELECT i.id, l.issuer_partner_id, l.expires_at, sum(c.points) AS points"
+        "   FROM journal_entries i JOIN lot_consumptions c ON c.entry_id = i.original_entry_id"
+        "   AND c.kind = 'TRANSFER' JOIN lots l ON l.id = c.lot_id"
+        "   WHERE i.kind = 'TRANSFER_IN' GROUP BY 1, 2, 3),"
+        " arrived AS (SELECT i.id, l.issuer_partner_id, l.expires_at, sum(l.points) AS points"
+        "   FROM journal_entries i JOIN lots l ON l.entry_id = i.id"
+        "   WHERE i.kind = 'TRANSFER_IN' GROUP BY 1, 2, 3)"
+        " SELECT o.id AS subject, o.points - coalesce(c.total, 0) AS detail"
+        " FROM journal_entries o LEFT JOIN (SELECT entry_id, sum(points) AS total"
+        "   FROM lot_consumptions WHERE kind = 'TRANSFER' GROUP BY entry_id) c"
+        "   ON c.entry_id = o.id WHERE o.kind = 'TRANSFER_OUT' AND o.points <> coalesce(c.total, 0)"
+        " UNION ALL SELECT i.id, i.points - coalesce(a.total, 0) FROM journal_entries i"
+        "   LEFT JOIN (SELECT id, sum(points) AS total FROM arrived GROUP BY id) a ON a.id = i.id"
+        "   WHERE i.kind = 'TRANSFER_IN' AND i.points <> coalesce(a.total, 0)"
+        " UNION ALL SELECT DISTINCT id, -1 FROM ((TABLE moved EXCEPT TABLE arrived)"
+        "   UNION ALL (TABLE arrived EXCEPT TABLE moved)) d",
+    ),
     "references_resolve": (
         "Every append-only row refers to rows that exist (the ledger writes them; no foreign"
         " key checks them on the hot path).",

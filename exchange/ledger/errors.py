@@ -29,6 +29,12 @@ class InsufficientPoints(ExchangeError):
     code = "INSUFFICIENT_POINTS"
 
 
+class TransferLimitExceeded(ExchangeError):
+    """A transfer beyond the points a member may still send today (the daily limit)."""
+
+    code = "TRANSFER_LIMIT_EXCEEDED"
+
+
 class HoldNotFound(NotFound):
     """No hold with that id for the calling partner."""
 

@@ -278,7 +278,9 @@ async def line_errors(conn: Conn, job_id: int) -> list[LineError]:
 
 async def members_by_card(conn: Conn, cards: list[str]) -> dict[str, int]:
     cur = await conn.execute(
-        "SELECT card_number, id FROM members WHERE card_number = ANY(%s)", (cards,)
+        "SELECT card_number, id FROM members WHERE card_number = ANY(%(cards)s) UNION ALL"
+        " SELECT card_number, member_id FROM member_cards WHERE card_number = ANY(%(cards)s)",
+        {"cards": cards},
     )
     return {row["card_number"]: row["id"] for row in await cur.fetchall()}
 

@@ -65,6 +65,11 @@ def _expiry_order(lot: OpenLot) -> tuple[bool, datetime, int]:
     return (lot.expires_at is None, lot.expires_at or never, lot.id)
 
 
+def spendable_by_expiry(lots: Iterable[OpenLot], now: datetime) -> list[OpenLot]:
+    """The lots a transfer may take, earliest expiry first (those that never expire last)."""
+    return sorted((lot for lot in lots if lot.is_spendable(now)), key=_expiry_order)
+
+
 def take_in_order(lots: Iterable[OpenLot], points: int) -> list[Take]:
     """Take ``points`` from ``lots`` in the order given; returns fewer if they run out."""
     takes: list[Take] = []

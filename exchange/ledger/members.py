@@ -132,8 +132,13 @@ async def find(
     if len(given) != 1:
         raise InvalidInput("give exactly one of id, cardNumber, externalId, email or phone")
     if card_number is not None:
+        card = re.sub(r"[\s-]", "", card_number)
         found = await _one(
-            conn, "SELECT id FROM members WHERE card_number = %s", re.sub(r"[\s-]", "", card_number)
+            conn,
+            "SELECT id FROM members WHERE card_number = %s UNION ALL"
+            " SELECT member_id FROM member_cards WHERE card_number = %s",
+            card,
+            card,
         )
         if found is not None and partner_id is not None:
             await link(conn, member_id=found, partner_id=partner_id, external_id=None)

@@ -71,8 +71,23 @@ class MemberPartnerLink(Base):
     )
 
 
+class MemberCard(Base):
+    """Another card of a member (migration 0012): presenting it finds the member as its first
+    card does. A card number belongs to one member, whichever table holds it (a trigger on
+    both tables checks it)."""
+
+    __tablename__ = "member_cards"
+
+    card_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    linked_at: Mapped[datetime] = mapped_column(TS)
+
+    __table_args__ = (Index("ix_member_cards_member", "member_id"),)
+
+
 class Account(Base):
-    """A points account: one per member, two per partner, and the operator's."""
+    """A points account: one per member, two per partner, and the operator's (its bonus,
+    breakage, adjustment and transfer clearing accounts)."""
 
     __tablename__ = "accounts"
 
@@ -84,7 +99,7 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('MEMBER', 'PARTNER_ISSUED', 'PARTNER_REDEEMED', 'OPERATOR_BONUS',"
-            " 'OPERATOR_BREAKAGE', 'OPERATOR_ADJUSTMENT')",
+            " 'OPERATOR_BREAKAGE', 'OPERATOR_ADJUSTMENT', 'OPERATOR_TRANSFER')",
             name="kind",
         ),
         CheckConstraint(
@@ -414,6 +429,7 @@ __all__ = [
     "LotConsumption",
     "Member",
     "MemberBalance",
+    "MemberCard",
     "MemberPartnerLink",
     "OutboxEvent",
     "Posting",

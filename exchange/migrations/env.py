@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import exchange.portal.models  # noqa: F401
 import settlement.models  # noqa: F401
 from exchange.kit.db import Base
 

@@ -21,6 +21,8 @@ EVENT_TYPES: dict[str, str] = {
     "burn.expired": "a hold that ran out before its capture",
     "burn.refunded": "burned points given back (refundBurn)",
     "points.expired": "points this partner issued that expired (runExpiry, exchange expire)",
+    "member.login_code": "a one-time login code for a member this partner enrolled, to send"
+    " by e-mail or SMS (with EXCHANGE_LOGIN_CODE_SENDER=webhook)",
     "member.tier_changed": "a member's tier changed (not emitted yet)",
     "settlement.batch_ready": "a settlement batch to review (not emitted yet)",
     "settlement.batch_paid": "a settlement batch paid (not emitted yet)",

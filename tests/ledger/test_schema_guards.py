@@ -9,7 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import exchange.ledger.models  # noqa: F401
+import exchange.ledger.models
+import exchange.portal.models  # noqa: F401
 import partners.models
 import partners.webhooks.models  # noqa: F401
 import settlement.models  # noqa: F401

@@ -30,6 +30,7 @@ from .run_settlement import run_settlement
 from .send_test_webhook import send_test_webhook
 from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
+from .transfer_points import transfer_points
 from .update_webhook_endpoint import update_webhook_endpoint
 from .void_burn import void_burn
 
@@ -57,6 +58,11 @@ class Mutation:
         description="Burn up to the held points; the rest goes back to the member.",
     )
     void_burn = strawberry.mutation(resolver=void_burn, description="Release a hold.")
+    transfer_points = strawberry.mutation(
+        resolver=transfer_points,
+        description="Send points to another member (a member token): the sender's lots move"
+        " with their issuer and expiry, earliest expiry first, within a daily limit.",
+    )
     burn_points = strawberry.mutation(
         resolver=burn_points, description="Spend points in one step (authorize + capture)."
     )

@@ -58,9 +58,15 @@ class Member(Node):
     external_id: str | None = strawberry.field(
         description="The calling partner's own id for this member; null for staff."
     )
-    email: str | None = strawberry.field(description="Staff only; null for partners.")
-    phone: str | None = strawberry.field(description="Staff only; null for partners.")
-    card_number: str | None = strawberry.field(description="Staff only; null for partners.")
+    email: str | None = strawberry.field(
+        description="Staff and the member itself only; null for partners."
+    )
+    phone: str | None = strawberry.field(
+        description="Staff and the member itself only; null for partners."
+    )
+    card_number: str | None = strawberry.field(
+        description="Staff and the member itself only; null for partners."
+    )
     created_at: datetime
     tier: Tier | None = strawberry.field(
         default=None,
@@ -87,7 +93,7 @@ class Member(Node):
 
     @classmethod
     def of(cls, summary: queries.MemberSummary, principal: Principal) -> Member:
-        staff = principal.is_staff
+        staff = principal.is_staff or principal.member_id == summary.id
         return cls(
             id=strawberry.ID(to_global_id("Member", summary.id)),
             balance=summary.balance,

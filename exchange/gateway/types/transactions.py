@@ -146,16 +146,20 @@ async def transaction_page(
     member_id: int | None,
     since: datetime | None,
 ) -> TransactionConnection:
-    """One page of what the caller may see: its own transactions, or all for staff."""
+    """One page of what the caller may see: its own transactions (a partner's, or a member's),
+    or all for staff."""
     if not 1 <= first <= queries.MAX_PAGE:
         raise InvalidInput(f"first must be between 1 and {queries.MAX_PAGE}", field=["first"])
     before_id = _after_id(after)
     ctx = info.context
+    own = ctx.principal.member_id
+    if own is not None and member_id not in (None, own):
+        member_id = 0  # a member's own transactions only: another's match nothing
     async with transaction(ctx.pool) as conn:
         rows, more = await queries.transactions_page(
             conn,
-            partner_id=ctx.principal.scope,
-            member_id=member_id,
+            partner_id=None if own is not None else ctx.principal.scope,
+            member_id=own if own is not None and member_id is None else member_id,
             since=since,
             before_id=before_id,
             first=first,

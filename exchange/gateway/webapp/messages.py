@@ -1,0 +1,77 @@
+"""What the web app says, in the member's language: why something was refused (by error
+code) and what each line of the history was (by kind)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exchange.kit.errors import ExchangeError
+from exchange.portal.errors import RateLimited
+from exchange.portal.history import Line
+
+from .i18n import Formats
+
+Gettext = Callable[[str], str]
+
+
+def refusal(_: Gettext, error: ExchangeError) -> str:
+    """A refusal as the member reads it (the code decides; English falls back to the
+    ledger's own message)."""
+    if isinstance(error, RateLimited):
+        minutes = max(1, (error.retry_after + 59) // 60)
+        return _("Too many attempts. Try again in %(minutes)s min.") % {"minutes": minutes}
+    by_code = {
+        "INVALID_LOGIN_CODE": _("This code is wrong or has expired. Ask for a new one."),
+        "INSUFFICIENT_POINTS": _("You do not have that many points available."),
+        "TRANSFER_LIMIT_EXCEEDED": _("That is more than you may still transfer today."),
+        "MEMBER_NOT_FOUND": _("No member has this email address."),
+        "MEMBER_CLOSED": _("This account is closed: no points can move."),
+        "INVALID_AMOUNT": _("Enter a whole number of points, at least 1."),
+        "CARD_IN_USE": _("This card is already linked to an account."),
+        "IDEMPOTENCY_CONFLICT": _("This form was already sent with other values. Start again."),
+    }
+    if error.code in by_code:
+        return by_code[error.code]
+    if error.field == ["toMemberId"]:
+        return _("You cannot transfer points to yourself.")
+    if error.field == ["identifier"]:
+        return _("Enter your email address or your phone number with its country code.")
+    if error.field == ["cardNumber"]:
+        return _("Enter the card number exactly as printed on the card.")
+    return error.message
+
+
+def reason(_: Gettext, line: Line, formats: Formats) -> str:
+    """Why the points moved, in words."""
+    partner = line.partner_name or _("the program")
+    amount = (
+        formats.money(line.amount, line.currency)
+        if line.amount is not None and line.currency
+        else ""
+    )
+    texts = {
+        "EARN": _("Purchase of %(amount)s at %(partner)s"),
+        "EARN_REVERSAL": _("Return of %(amount)s at %(partner)s"),
+        "BURN": _("Paid with points at %(partner)s"),
+        "BURN_REFUND": _("Points given back by %(partner)s"),
+        "TRANSFER_OUT": _("Sent to another member"),
+        "TRANSFER_IN": _("Received from another member"),
+        "EXPIRY": _("Points expired"),
+    }
+    if line.kind not in texts:
+        return line.reason  # bonuses and adjustments carry the operator's own words
+    return texts[line.kind] % {"amount": amount, "partner": partner}
+
+
+def kind_name(_: Gettext, kind: str) -> str:
+    return {
+        "EARN": _("Earned"),
+        "EARN_REVERSAL": _("Purchase returned"),
+        "BURN": _("Spent"),
+        "BURN_REFUND": _("Refunded"),
+        "TRANSFER_IN": _("Transfer received"),
+        "TRANSFER_OUT": _("Transfer sent"),
+        "EXPIRY": _("Expired"),
+        "ADJUSTMENT": _("Adjustment"),
+        "BONUS": _("Bonus"),
+    }.get(kind, kind)

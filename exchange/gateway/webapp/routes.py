@@ -1,0 +1,28 @@
+"""The web app's routes, under ``/app``."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from . import actions, auth_pages, pages
+
+
+def webapp_routes() -> list[Route]:
+    return [
+        Route("/app", pages.dashboard, methods=["GET"]),
+        Route("/app/history", pages.history_page, methods=["GET"]),
+        Route("/app/transactions/{entry_id}", pages.transaction_page, methods=["GET"]),
+        Route("/app/expiry", pages.expiry_page, methods=["GET"]),
+        Route("/app/chart", pages.chart_page, methods=["GET"]),
+        Route("/app/partners", pages.partners_page, methods=["GET"]),
+        Route("/app/transfer", actions.transfer_form, methods=["GET"]),
+        Route("/app/transfer", actions.transfer, methods=["POST"]),
+        Route("/app/cards", actions.cards_page, methods=["GET"]),
+        Route("/app/cards", actions.link_card, methods=["POST"]),
+        Route("/app/login", auth_pages.login_form, methods=["GET"]),
+        Route("/app/login", auth_pages.ask_for_code, methods=["POST"]),
+        Route("/app/login/code", auth_pages.code_form, methods=["GET"]),
+        Route("/app/login/code", auth_pages.enter_code, methods=["POST"]),
+        Route("/app/logout", auth_pages.log_out, methods=["POST"]),
+        Route("/app/language", auth_pages.choose_language, methods=["POST"]),
+    ]

@@ -1,0 +1,129 @@
+"""A small coalition in a database of its own, driven through the ledger services (the
+ledger tests' ``Ledger``), with transfers and reads of what a member owns."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from exchange.kit.db import Pool, transaction
+from exchange.ledger import members, transfers
+from exchange.ledger.outcome import Outcome, Request
+from partners import registry
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ledger"))
+from ledger_support import Ledger, audit_failures, base_time, new_key
+
+__all__ = ["Ledger", "Program", "audit_failures", "base_time", "new_key"]
+
+_codes = itertools.count(1)
+
+
+@dataclass
+class Program:
+    pool: Pool
+    ledger: Ledger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ledger = Ledger(self.pool)
+
+    async def partner(
+        self,
+        code: str,
+        *,
+        earn_rate: str = "1",
+        issue_price: str = "0.010",
+        redemption_value: str = "0.008",
+        validity_days: int | None = 365,
+        name: str | None = None,
+    ) -> int:
+        async with transaction(self.pool) as conn:
+            partner, _ = await registry.create_partner(
+                conn,
+                registry.NewPartner(
+                    code=code,
+                    name=name or f"Partner {code}",
+                    earn_rate=Decimal(earn_rate),
+                    issue_price=Decimal(issue_price),
+                    redemption_value=Decimal(redemption_value),
+                    currency="EUR",
+                    point_validity_days=validity_days,
+                ),
+                now=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+        return partner.id
+
+    async def member(self, *partner_ids: int, **identifiers: str) -> int:
+        """A member enrolled by the first partner and shown to the others."""
+        if not identifiers:
+            identifiers = {"email": f"member{next(_codes)}@example.com"}
+        async with transaction(self.pool) as conn:
+            member_id = await members.enroll(
+                conn,
+                enrolment=members.Enrolment(**identifiers),
+                partner_id=partner_ids[0] if partner_ids else None,
+                now=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+            for partner_id in partner_ids[1:]:
+                await members.link(
+                    conn, member_id=member_id, partner_id=partner_id, external_id=None
+                )
+        return member_id
+
+    async def transfer(
+        self,
+        sender: int,
+        receiver: int,
+        points: int,
+        *,
+        now: datetime,
+        key: str | None = None,
+        daily_limit: int = 10_000,
+    ) -> Outcome:
+        async with transaction(self.pool) as conn:
+            request = Request(
+                f"member:{sender}",
+                key or new_key("transfer"),
+                transfers.OPERATION,
+                {"toMemberId": receiver, "points": points},
+            )
+            return await transfers.transfer(
+                conn,
+                request,
+                sender_id=sender,
+                receiver_id=receiver,
+                points=points,
+                daily_limit=daily_limit,
+                now=now,
+            )
+
+    async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        async with transaction(self.pool) as conn:
+            cur = await conn.execute(sql, params)  # type: ignore[arg-type]
+            return list(await cur.fetchall())
+
+    async def balance(self, member_id: int) -> dict[str, Any]:
+        (row,) = await self.rows(
+            "SELECT balance, held, debt FROM member_balances WHERE member_id = %s", member_id
+        )
+        return row
+
+    async def lots(self, member_id: int) -> list[tuple[int | None, int, int, datetime | None]]:
+        """(issuer, points, remaining, expires_at) of the member's lots, in expiry order."""
+        found = await self.rows(
+            "SELECT issuer_partner_id, points, remaining, expires_at, issue_price FROM lots"
+            " WHERE member_id = %s ORDER BY expires_at NULLS LAST, id",
+            member_id,
+        )
+        return [
+            (r["issuer_partner_id"], r["points"], r["remaining"], r["expires_at"]) for r in found
+        ]
+
+    async def audit(self) -> list[Any]:
+        async with transaction(self.pool) as conn:
+            return await audit_failures(conn)
