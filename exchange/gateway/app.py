@@ -18,6 +18,7 @@ from exchange.kit.db import Pool, open_pool, resolve_database_url
 from exchange.kit.settings import Settings, get_settings
 
 from .context import Resources
+from .import_reports import import_errors_csv
 from .key_listener import listen_for_key_changes
 from .member_tokens import member_token_routes
 from .middleware import RequestIdMiddleware
@@ -87,6 +88,7 @@ def _assemble(
             Route("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/.well-known/webhook-keys", webhook_keys, methods=["GET"]),
+            Route("/imports/{job_id:int}/errors.csv", import_errors_csv, methods=["GET"]),
             Route(
                 "/settlement/batches/{batch_id:int}/statements.{format}",
                 statements_file,

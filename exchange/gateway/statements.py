@@ -33,7 +33,7 @@ def _refuse(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-async def _scope(request: Request, resources: Resources) -> int | Unauthenticated | None:
+async def request_scope(request: Request, resources: Resources) -> int | Unauthenticated | None:
     """The partner the caller may read (None: every partner), or why it may not."""
     if signed_links.verify(
         resources.settings,
@@ -103,7 +103,7 @@ async def statements_file(request: Request) -> Response:
     fmt = request.path_params["format"]
     if fmt not in FORMATS:
         return _refuse(404, "NOT_FOUND", "statements come as .csv, .json or .html")
-    scope = await _scope(request, resources)
+    scope = await request_scope(request, resources)
     if isinstance(scope, Unauthenticated):
         return _refuse(401, "UNAUTHENTICATED", scope.message)
     async with transaction(resources.pool) as conn:

@@ -4,7 +4,7 @@ line; finish. The lines arrive with their points computed (the rules live above 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -274,6 +274,19 @@ async def line_errors(conn: Conn, job_id: int) -> list[LineError]:
         (job_id,),
     )
     return [LineError(**row) for row in await cur.fetchall()]
+
+
+async def stream_line_errors(conn: Conn, job_id: int) -> AsyncIterator[LineError]:
+    """The error report in line order, from a server-side cursor: a report of a million
+    rejected lines never sits in memory. The caller holds a transaction open meanwhile."""
+    async with conn.cursor(name=f"import_errors_{job_id}") as cur:
+        await cur.execute(
+            "SELECT line_no, idempotency_key, code, message FROM import_errors"
+            " WHERE job_id = %s ORDER BY line_no",
+            (job_id,),
+        )
+        async for row in cur:
+            yield LineError(**row)
 
 
 async def members_by_card(conn: Conn, cards: list[str]) -> dict[str, int]:

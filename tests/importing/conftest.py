@@ -8,12 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Route
 
-from exchange.gateway.context import Resources
-from exchange.gateway.schema import build_schema
-from exchange.gateway.view import GatewayView
+from exchange.gateway.app import create_app_for
 from exchange.kit.db import Pool
 from exchange.kit.settings import Settings
 
@@ -25,9 +21,7 @@ def import_app(pool: Pool) -> Any:
     settings = Settings(
         database_url="postgresql://unused/by-tests", currency="EUR", max_upload_bytes=UPLOAD_LIMIT
     )
-    resources = Resources(settings, pool)
-    view = GatewayView(build_schema(settings), resources)
-    return Starlette(routes=[Route("/graphql", view)])
+    return create_app_for(pool, settings)
 
 
 @pytest.fixture

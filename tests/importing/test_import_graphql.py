@@ -18,7 +18,7 @@ IMPORT = (
 JOB = (
     "query($id: ID!) { importJob(id: $id) { id status format fileName linesTotal linesPosted"
     " linesAlreadyImported linesRejected failure errors { line idempotencyKey code message }"
-    " errorsCsv } }"
+    " errorsCsv errorsCsvUrl } }"
 )
 
 
@@ -105,3 +105,31 @@ async def test_csv_by_name_and_a_bad_format(
     forced = await upload(client, secret, "earns.txt", text, format="CSV")
     job = await finished(client, secret, forced["job"]["id"])
     assert (job["linesPosted"], job["linesAlreadyImported"]) == (0, 1)
+
+
+async def test_the_error_report_downloads_by_signed_link_or_the_partners_key(
+    pool: Pool, client: httpx.AsyncClient, make_partner: Any, make_member: Any
+) -> None:
+    partner, other = await make_partner(), await make_partner()
+    member = await make_member(partner)
+    records = [earn_line(member, "1.234"), earn_line(member, "2.00"), earn_line(member, "-1")]
+    payload = await upload(client, partner.key.secret, "bad.jsonl", jsonl(records))
+    job = await finished(client, partner.key.secret, payload["job"]["id"])
+    link = job["errorsCsvUrl"]
+    assert link.startswith("/imports/") and "signature=" in link
+
+    by_link = await client.get(link)  # no API key: the link carries the permission
+    assert by_link.status_code == 200
+    assert by_link.headers["content-type"].startswith("text/csv")
+    assert [row.split(",")[:3] for row in by_link.text.splitlines()] == [
+        ["line", "idempotencyKey", "code"],
+        ["1", records[0]["idempotencyKey"], "INVALID_AMOUNT"],
+        ["3", records[2]["idempotencyKey"], "INVALID_AMOUNT"],
+    ]
+    path = link.split("?")[0]
+    own = await client.get(path, headers={"Authorization": f"Bearer {partner.key.secret}"})
+    assert own.text == by_link.text
+    theirs = await client.get(path, headers={"Authorization": f"Bearer {other.key.secret}"})
+    assert theirs.status_code == 404
+    assert (await client.get(path)).status_code == 401
+    assert (await client.get(link.replace("signature=", "signature=f"))).status_code == 401

@@ -9,12 +9,14 @@ from datetime import datetime
 
 import strawberry
 
+from exchange.kit import clock, signed_links
 from exchange.kit.db import transaction
 from exchange.kit.ids import to_global_id
 from exchange.ledger import importing
 from exchange.ledger.importing import LineError
 
 from ..context import Info
+from ..import_reports import errors_path
 from .common import described
 
 MAX_ERRORS = 1000
@@ -101,6 +103,13 @@ class ImportJob:
     @described(f"The rejected lines, in file order (at most {MAX_ERRORS}).")
     async def errors(self, info: Info) -> list[ImportLineError]:
         return [ImportLineError.of(row) for row in (await self._errors(info))[:MAX_ERRORS]]
+
+    @described(
+        "A link to the whole error report as CSV (streamed; no API key needed), valid for"
+        " 15 minutes; the same path answers the partner's API key."
+    )
+    def errors_csv_url(self, info: Info) -> str:
+        return signed_links.sign(info.context.settings, errors_path(self.db_id), now=clock.now())
 
     @described("The error report as CSV (line, idempotencyKey, code, message), once done.")
     async def errors_csv(self, info: Info) -> str:
