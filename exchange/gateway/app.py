@@ -22,6 +22,7 @@ from .import_reports import import_errors_csv
 from .key_listener import listen_for_key_changes
 from .member_tokens import member_token_routes
 from .middleware import RequestIdMiddleware
+from .report_pages import report_routes
 from .schema import build_schema
 from .statements import statements_file
 from .sweeper import sweep_forever
@@ -99,6 +100,7 @@ def _assemble(
                 statements_file,
                 methods=["GET"],
             ),
+            *report_routes(),
             *webapp_routes(),
             *member_token_routes(),
         ],

@@ -23,6 +23,7 @@ from .types.import_jobs import ImportJob
 from .types.inputs import LineInput
 from .types.members import Member
 from .types.partners import ApiKey, Partner
+from .types.program_report import ProgramReport, program_report
 from .types.quotes import BurnQuote, EarnQuote
 from .types.reports import LiabilityReport, liability_report
 from .types.settlement import SettlementBatch, SettlementBatchConnection
@@ -198,6 +199,11 @@ class Query:
         resolver=liability_report,
         description="Outstanding points and their value by issuer and expiry month, and"
         " breakage, as of an instant (default now). Staff see every issuer, a partner its own.",
+    )
+    program_report: ProgramReport = strawberry.field(
+        resolver=program_report,
+        description="The program's figures for [from, to) (at most three years): per partner"
+        " and for the coalition (staff), or the calling partner's own.",
     )
     ledger_audit: settlement_queries.LedgerAudit = strawberry.field(
         resolver=settlement_queries.ledger_audit,

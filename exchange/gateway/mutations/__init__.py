@@ -19,6 +19,7 @@ from .enroll_member import enroll_member
 from .import_transactions import import_transactions
 from .mark_settlement_batch_paid import mark_settlement_batch_paid
 from .record_point_block import record_point_block
+from .record_survey_answer import record_survey_answer
 from .refund_burn import refund_burn
 from .replay_dead_letters import replay_dead_letters
 from .replay_webhook_event import replay_webhook_event
@@ -155,4 +156,9 @@ class Mutation:
     discard_settlement_batch = strawberry.mutation(
         resolver=discard_settlement_batch,
         description="Discard a DRAFT batch (finance, admin), to run the period again.",
+    )
+    record_survey_answer = strawberry.mutation(
+        resolver=record_survey_answer,
+        description="Record a member's answer to the net promoter question, 0 to 10 (partner"
+        " keys for members they were shown, staff for any member).",
     )

@@ -15,7 +15,8 @@ from exchange.kit.errors import InvalidInput
 from settlement import reports
 
 from ..context import Info
-from .common import Money
+from ..report_pages import liability_path, signed_link
+from .common import Money, described
 
 
 @strawberry.type(description="Points of one issuer that expire in one month (null: never).")
@@ -42,6 +43,13 @@ class LiabilityReport:
     outstanding_value: Money
     by_issuer: list[IssuerLiability]
     by_expiry_month: list[LiabilityByExpiry]
+
+    @described(
+        "The report as CSV (OUTSTANDING rows by issuer and expiry month, then BREAKAGE by"
+        " issuer): a link valid for 15 minutes, no API key needed."
+    )
+    async def csv_url(self, info: Info) -> str:
+        return await signed_link(info, lambda code: liability_path(self.as_of, code))
 
 
 def _issuers(
