@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exchange.cli import database, importing, keys, partners, settle, webhooks
+from exchange.cli import database, importing, keys, partners, report, settle, webhooks
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
 from exchange.cli.worker import worker
@@ -30,6 +30,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(partners.app, name="partners")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(settle.app, name="settle")
+app.add_typer(report.app, name="report")
 
 
 def _version(value: bool) -> None:
