@@ -23,9 +23,9 @@ from exchange.cli.common import (
 )
 from exchange.kit import clock
 from exchange.kit.db import Conn
-from exchange.ledger.audit import run_audit
 from settlement import batches, exports
 from settlement import repository as repo
+from settlement.audit import run_full_audit
 from settlement.batches import Asked
 
 app = typer.Typer(
@@ -183,7 +183,7 @@ def audit(data_dir: DataDir = None) -> None:
     """Check every ledger invariant (contract section 7); exit 1 if any is broken."""
     settings = settings_for(data_dir)
     with database(settings) as url, friendly_errors(), console.status("auditing..."):
-        results = run_in_transaction(url, run_audit)
+        results = run_in_transaction(url, run_full_audit)
     table = Table(box=box.SIMPLE_HEAD)
     for name in ("check", "result", "first violations (ids)"):
         table.add_column(name)

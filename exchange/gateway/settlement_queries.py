@@ -7,7 +7,7 @@ import strawberry
 from exchange.kit.db import transaction
 from exchange.kit.errors import NotFound
 from exchange.kit.ids import expect_global_id
-from exchange.ledger.audit import run_audit
+from settlement.audit import run_full_audit
 
 from .auth import require_staff
 from .context import Info
@@ -47,7 +47,7 @@ async def settlement_batch(info: Info, id: strawberry.ID) -> SettlementBatch | N
 async def ledger_audit(info: Info) -> LedgerAudit:
     require_staff(info.context.principal)
     async with transaction(info.context.pool) as conn:
-        results = await run_audit(conn)
+        results = await run_full_audit(conn)
     checks = [
         AuditCheck(
             name=result.name,

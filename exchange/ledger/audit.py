@@ -165,9 +165,15 @@ class CheckResult:
         return not self.violations
 
 
-async def run_audit(conn: Conn, *, limit: int = 100) -> list[CheckResult]:
+Checks = dict[str, tuple[str, str]]
+"""Name -> (what must hold, a query returning ``subject`` and ``detail`` of each violation)."""
+
+
+async def run_audit(
+    conn: Conn, *, limit: int = 100, checks: Checks | None = None
+) -> list[CheckResult]:
     results = []
-    for name, (description, sql) in CHECKS.items():
+    for name, (description, sql) in (CHECKS if checks is None else checks).items():
         cur = await conn.execute(f"{sql} LIMIT {int(limit)}")
         rows = await cur.fetchall()
         results.append(
