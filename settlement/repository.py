@@ -6,7 +6,7 @@ set-based aggregate over it. The point blocks it bills follow the same rule (mig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -245,6 +245,33 @@ async def partner_controls(conn: Conn) -> dict[int, tuple[int, str]]:
         " GROUP BY partner_id"
     )
     return {row["partner_id"]: (row["n"], row["sha"]) for row in await cur.fetchall()}
+
+
+_STATEMENT_ENTRIES = """
+SELECT c.id, c.kind, c.points, e.posted_at FROM settlement_covered c
+  JOIN journal_entries e ON e.id = c.id WHERE c.partner_id = %(partner)s
+UNION ALL
+SELECT c.id, c.kind, sum(lc.points)::bigint, e.posted_at FROM settlement_covered c
+  JOIN journal_entries e ON e.id = c.id
+  JOIN lot_consumptions lc ON lc.entry_id = c.id AND lc.kind = 'EXPIRY'
+  JOIN lots l ON l.id = lc.lot_id AND l.issuer_partner_id = %(partner)s
+ WHERE c.kind = 'EXPIRY' GROUP BY c.id, c.kind, e.posted_at
+ORDER BY 1
+"""
+
+
+async def statement_entries(
+    conn: Conn, batch: Batch, partner_id: int
+) -> AsyncIterator[dict[str, Any]]:
+    """The entries a partner's statement covers, in id order (their ids, comma-separated,
+    hash to its ``entries_sha256``); for an expiry, the points of the partner's lots. Streamed
+    from a server-side cursor; the caller holds a transaction open meanwhile."""
+    follows = None if batch.follows_batch_id is None else await get(conn, batch.follows_batch_id)
+    await gather_covered(conn, batch, follows)
+    async with conn.cursor(name=f"statement_entries_{batch.id}_{partner_id}") as cur:
+        await cur.execute(_STATEMENT_ENTRIES, {"partner": partner_id})
+        async for row in cur:
+            yield row
 
 
 async def batch_controls(conn: Conn) -> tuple[int, str]:

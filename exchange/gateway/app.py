@@ -24,7 +24,7 @@ from .member_tokens import member_token_routes
 from .middleware import RequestIdMiddleware
 from .report_pages import report_routes
 from .schema import build_schema
-from .statements import statements_file
+from .statements import statement_entries_file, statements_file
 from .sweeper import sweep_forever
 from .view import GatewayView
 from .webapp.routes import webapp_routes
@@ -93,6 +93,11 @@ def _assemble(
             Route(
                 "/settlement/batches/{batch_id:int}/statements.{format}",
                 statements_file,
+                methods=["GET"],
+            ),
+            Route(
+                "/settlement/batches/{batch_id:int}/statements/{code}/entries.csv",
+                statement_entries_file,
                 methods=["GET"],
             ),
             Route(

@@ -7,14 +7,15 @@ caller shows an API key (``Authorization: Bearer``) or a signed link the GraphQL
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from exchange.kit import clock, signed_links
-from exchange.kit.db import Conn, transaction
+from exchange.kit.db import Conn, Pool, transaction
 from partners import registry
 from partners.errors import PartnerNotFound
 from settlement import exports, repository
@@ -122,3 +123,34 @@ async def statements_file(request: Request) -> Response:
         {} if fmt == "html" else {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
     )
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+async def _entry_lines(pool: Pool, batch: Batch, partner_id: int) -> AsyncIterator[str]:
+    yield "entry,kind,points,posted_at\n"
+    async with transaction(pool) as conn:
+        async for row in repository.statement_entries(conn, batch, partner_id):
+            yield f"{row['id']},{row['kind']},{row['points']},{row['posted_at'].isoformat()}\n"
+
+
+async def statement_entries_file(request: Request) -> Response:
+    """``/settlement/batches/{id}/statements/{CODE}/entries.csv``: what one statement covers,
+    entry by entry (its ids, comma-joined, hash to the statement's entriesSha256)."""
+    resources: Resources = request.app.state.resources
+    scope = await request_scope(request, resources)
+    if isinstance(scope, Unauthenticated):
+        return _refuse(401, "UNAUTHENTICATED", scope.message)
+    async with transaction(resources.pool) as conn:
+        batch = await repository.get(conn, request.path_params["batch_id"])
+        if batch is None or (scope is not None and batch.status not in repository.FINAL):
+            return _refuse(404, "SETTLEMENT_BATCH_NOT_FOUND", "no settlement batch with this id")
+        try:
+            partner_id = await _partner_id(conn, request.path_params["code"], scope)
+        except PartnerNotFound:
+            return _refuse(404, "PARTNER_NOT_FOUND", "no such partner in this batch")
+    assert partner_id is not None
+    name = f"settlement-{batch.id}-{request.path_params['code']}-entries.csv"
+    return StreamingResponse(
+        _entry_lines(resources.pool, batch, partner_id),
+        media_type=FORMATS["csv"],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )

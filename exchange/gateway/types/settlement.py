@@ -122,6 +122,15 @@ class SettlementStatement:
     entries_sha256: str = strawberry.field(
         description="SHA-256 of the ids of the entries it covers, comma-separated, ascending."
     )
+    batch_id: strawberry.Private[int]
+
+    @described(
+        "The entries it covers, one per line (entry, kind, points, posted_at): a signed link"
+        " valid for 15 minutes; their ids, comma-joined, hash to entriesSha256."
+    )
+    def entries_csv_url(self, info: Info) -> str:
+        path = f"/settlement/batches/{self.batch_id}/statements/{self.partner_code}/entries.csv"
+        return signed_links.sign(info.context.settings, path, now=clock.now())
 
 
 def _statement(
@@ -147,6 +156,7 @@ def _statement(
         rounding_difference=_exact(row["rounding_difference"]),
         entries=row["entries_count"],
         entries_sha256=row["entries_sha256"],
+        batch_id=row["batch_id"],
     )
 
 
