@@ -16,7 +16,8 @@ from partners import keys
 
 VIEWER = """{ viewer { member { id balance availableBalance email
   expiringPoints(within: "P400D") { points }
-  transactions(first: 2) { edges { node { id kind points reason partner { name } } }
+  transactions(first: 2) { edges { node { id kind points reason
+    partner { name billing creditLimitPoints } } }
                            pageInfo { hasNextPage endCursor } } } } }"""
 TRANSFER = """mutation($input: TransferPointsInput!) { transferPoints(input: $input) {
   transaction { kind points } member { balance } userErrors { code field message } } }"""
@@ -72,7 +73,11 @@ async def test_viewer_shows_the_members_own_account(web: Web, setup: dict[str, i
     assert member["expiringPoints"] == [{"points": 300}]
     page = member["transactions"]
     assert [e["node"]["kind"] for e in page["edges"]] == ["EARN", "EARN"]
-    assert page["edges"][0]["node"]["partner"]["name"] == "Fuel Station"
+    assert page["edges"][0]["node"]["partner"] == {
+        "name": "Fuel Station",
+        "billing": None,  # the partner's terms with the operator are not the member's
+        "creditLimitPoints": None,
+    }
     assert page["pageInfo"]["hasNextPage"] is True
 
 

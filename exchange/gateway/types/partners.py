@@ -121,12 +121,30 @@ class Partner(Node):
     point_validity_days: int | None = strawberry.field(
         description="How long the points this partner issues stay valid; null: no expiry."
     )
-    billing: PartnerBilling
-    credit_limit_points: int = strawberry.field(
-        description="PREPAID: how many points it may issue beyond the point blocks it bought."
-    )
     created_at: datetime
     partner_id: strawberry.Private[int]
+    billing_terms: strawberry.Private[tuple[str, int]]
+
+    def _own_terms(self, info: Info) -> tuple[str, int] | None:
+        """Billing is between the operator and the partner: staff, or the partner itself."""
+        principal = info.context.principal
+        mine = principal.member_id is None and (
+            principal.is_staff or principal.partner_id == self.partner_id
+        )
+        return self.billing_terms if mine else None
+
+    @described("POSTPAID or PREPAID: staff, or the partner itself; null otherwise.")
+    def billing(self, info: Info) -> PartnerBilling | None:
+        terms = self._own_terms(info)
+        return None if terms is None else PartnerBilling(terms[0])
+
+    @described(
+        "PREPAID: how many points it may issue beyond the point blocks it bought (staff, or the"
+        " partner itself; null otherwise)."
+    )
+    def credit_limit_points(self, info: Info) -> int | None:
+        terms = self._own_terms(info)
+        return None if terms is None else terms[1]
 
     @described(
         "Its point blocks and what it drew from them: staff, or the partner itself; null"
@@ -155,10 +173,9 @@ class Partner(Node):
             status=PartnerStatus(partner.status),
             earn_rate=format(partner.earn_rate.normalize(), "f"),
             point_validity_days=partner.point_validity_days,
-            billing=PartnerBilling(partner.billing),
-            credit_limit_points=partner.credit_limit_points,
             created_at=partner.created_at,
             partner_id=partner.id,
+            billing_terms=(partner.billing, partner.credit_limit_points),
         )
 
 
