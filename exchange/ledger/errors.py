@@ -29,6 +29,19 @@ class InsufficientPoints(ExchangeError):
     code = "INSUFFICIENT_POINTS"
 
 
+class BurnLimitExceeded(ExchangeError):
+    """A burn over the partner's burn rules: a basket share, a minimum basket or minimum points
+    (the message names the limit)."""
+
+    code = "BURN_LIMIT_EXCEEDED"
+
+
+class RedemptionNotAccepted(ExchangeError):
+    """The partner accepts no points as payment (its burn rules opt out of redemption)."""
+
+    code = "REDEMPTION_NOT_ACCEPTED"
+
+
 class TransferLimitExceeded(ExchangeError):
     """A transfer beyond the points a member may still send today (the daily limit)."""
 
