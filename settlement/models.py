@@ -84,6 +84,8 @@ class SettlementStatement(Base):
     expired_points: Mapped[int] = mapped_column(BigInteger)
     bought_points: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     """Points of the point blocks a PREPAID partner bought in the period (migration 0011)."""
+    memberships_sold: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    """Paid memberships the partner sold in the period (migration 0013)."""
     exact_net: Mapped[Decimal] = mapped_column(AMOUNT)
     net_amount: Mapped[Decimal] = mapped_column(AMOUNT)
     rounding_difference: Mapped[Decimal] = mapped_column(AMOUNT)

@@ -201,6 +201,21 @@ class JournalEntry(Base):
             text("(((xid)::text)::bigint)"),
             postgresql_using="brin",
         ),
+        # a member's qualifying points for tiers (migration 0013)
+        Index(
+            "ix_journal_entries_member_earns",
+            "member_id",
+            "occurred_at",
+            postgresql_include=["points", "posted_at"],
+            postgresql_where=text("kind = 'EARN'"),
+        ),
+        Index(
+            "ix_journal_entries_member_reversals",
+            "member_id",
+            "posted_at",
+            postgresql_include=["original_entry_id", "points"],
+            postgresql_where=text("kind = 'EARN_REVERSAL'"),
+        ),
     )
 
 
