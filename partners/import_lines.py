@@ -1,5 +1,6 @@
 """One record of an import file checked and priced as ``earnPoints`` would: the same money
-and basket checks, the same points (``rules.earn_points`` at the partner's rate), and the
+and basket checks, the same points (``partners.purchases``: the earn rule version in force
+at the line's time, the cap per member per day applied when the line is posted), and the
 same idempotency hash over the same normalized body, so an earn sent singly and again in a
 file is recognized as one."""
 
@@ -9,7 +10,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from exchange.kit.errors import ExchangeError, InvalidInput
@@ -18,9 +18,9 @@ from exchange.kit.money import parse_money
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.idempotency import check_key, request_hash
 from exchange.ledger.importing import StagedLine
-from partners import rules
+from partners import purchases, rules
+from partners.earn_rules.rule_sets import RuleSet
 from partners.import_files import Record
-from partners.purchases import earn_details, purchase_body
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_LINES = 200
@@ -32,7 +32,8 @@ REFERENCES = ("memberId", "cardNumber", "externalId")
 @dataclass(frozen=True)
 class Terms:
     partner_id: int
-    rate: Decimal
+    rule_sets: tuple[RuleSet, ...]
+    """The partner's earn rule versions when the job started."""
     currency: str
     now: datetime
 
@@ -112,11 +113,6 @@ def _order_id(fields: dict[str, Any]) -> str | None:
     return order_id
 
 
-def details(rate: Decimal, earned: list[rules.LinePoints]) -> str:
-    """The earn's details as the staging table keeps them (JSON text)."""
-    return json.dumps(earn_details(rate, earned))
-
-
 def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLookup) -> StagedLine:
     key = check_key(_text(fields, "idempotencyKey") or "")
     money = parse_money(
@@ -128,8 +124,10 @@ def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLook
     occurred_at = _occurred_at(fields, terms.now)
     order_id = _order_id(fields)
     member_id, by_card = _member(fields, lookup)
-    earned = rules.earn_points(money.amount, basket, terms.rate)
-    body = purchase_body(member_id, order_id, money, basket, occurred_at)
+    at = occurred_at or terms.now
+    rule_set = purchases.rule_set_at(terms.rule_sets, at)
+    calculation = purchases.calculate(rule_set, money, basket)
+    body = purchases.purchase_body(member_id, order_id, money, basket, occurred_at)
     return StagedLine(
         line_no=line_no,
         idem_key=key,
@@ -139,10 +137,10 @@ def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLook
         order_id=order_id,
         amount=money.amount,
         currency=money.currency,
-        occurred_at=occurred_at or terms.now,
-        points=sum(line.points for line in earned),
-        earn_rate=terms.rate,
-        details=details(terms.rate, earned),
+        occurred_at=at,
+        points=calculation.points,
+        earn_rate=rule_set.terms.base_rate,
+        details=json.dumps(purchases.staged_details(rule_set, calculation, at)),
     )
 
 

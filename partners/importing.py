@@ -20,7 +20,7 @@ from exchange.kit.db import Pool, transaction
 from exchange.kit.errors import InvalidInput
 from exchange.ledger import importing
 from exchange.ledger.importing import ImportJob, StagedLine
-from partners import rates, registry
+from partners import earn_rule_cache, registry
 from partners.import_files import Record, read_records
 from partners.import_lines import MemberLookup, Terms, card_key, reference, stage_record
 
@@ -232,8 +232,8 @@ async def run_job(
     try:
         async with transaction(pool) as conn:
             await importing.start_job(conn, job.id, clock.now())
-            rate = await rates.earn_rate(conn, job.partner_id)
-        terms = Terms(job.partner_id, rate, currency, clock.now())
+            versions = await earn_rule_cache.versions(conn, job.partner_id, fresh=True)
+        terms = Terms(job.partner_id, versions, currency, clock.now())
         await _with_heartbeat(pool, job.id, _pipeline(pool, job, text, terms, chunk_lines, hook))
         async with transaction(pool) as conn:
             finished = await importing.finish(conn, job.id, clock.now())

@@ -11,11 +11,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.kit.db import Base
@@ -66,6 +69,46 @@ class PartnerPrice(Base):
     __table_args__ = (
         CheckConstraint("issue_price >= 0 AND redemption_value >= 0", name="prices_not_negative"),
         Index("uq_partner_prices_from", "partner_id", "effective_from", unique=True),
+    )
+
+
+class EarnRuleSet(Base):
+    """One version of a partner's earn rules (migration 0014): append-only, in force from
+    ``effective_from`` until a later version starts (see ``partners.earn_rules``)."""
+
+    __tablename__ = "earn_rule_sets"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[datetime] = mapped_column(TS)
+    base_rate: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    category_rates: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb")
+    )
+    """``[{"category": "fuel", "rate": "0.1"}, ...]``: rates as decimal strings, in the
+    order the admin gave them."""
+    excluded_categories: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    minimum_purchase: Mapped[Decimal | None] = mapped_column(Numeric)
+    cap_per_transaction: Mapped[int | None] = mapped_column(BigInteger)
+    cap_per_member_per_day: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    created_by: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("base_rate >= 0", name="base_rate_not_negative"),
+        CheckConstraint("jsonb_typeof(category_rates) = 'array'", name="category_rates_array"),
+        CheckConstraint("minimum_purchase > 0", name="minimum_positive"),
+        CheckConstraint("cap_per_transaction > 0", name="cap_per_transaction_positive"),
+        CheckConstraint("cap_per_member_per_day > 0", name="cap_per_day_positive"),
+        UniqueConstraint("partner_id", "version", name="uq_earn_rule_sets_version"),
+        Index(
+            "ix_earn_rule_sets_in_force",
+            "partner_id",
+            text("effective_from DESC"),
+            text("version DESC"),
+        ),
     )
 
 

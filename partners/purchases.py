@@ -1,16 +1,29 @@
-"""A purchase earning points: the one path ``earnPoints``, the bulk import, the demo seed and
-the benchmark share, so the same input always hashes, prices and posts the same way."""
+"""A purchase earning points: the one path ``earnPoints``, ``earnQuote``, the bulk import, the
+demo seed and the benchmark share, so the same input always hashes, prices and posts the same
+way: the partner's earn rule version in force at the purchase's time, evaluated line by line
+(``partners.earn_rules``), its calculation kept in the transaction's details."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
 from exchange.kit.db import Conn
 from exchange.kit.money import Money
 from exchange.ledger import earning
+from exchange.ledger.errors import EarnRulesChanged, NoPriceInForce
 from exchange.ledger.outcome import Outcome, Request
-from partners import rates, rules
+from partners import earn_rule_cache, earn_rule_versions, rules
+from partners.earn_rules import caps, record
+from partners.earn_rules.evaluation import (
+    Calculation,
+    Multiplier,
+    Purchase,
+    evaluate,
+    with_daily_cap,
+)
+from partners.earn_rules.rule_sets import RuleSet, in_force
 
 
 def purchase_body(
@@ -30,13 +43,72 @@ def purchase_body(
     }
 
 
-def earn_details(rate: Decimal, earned: list[rules.LinePoints]) -> dict[str, object]:
-    """What the transaction keeps of how its points were computed."""
-    lines = [
-        {"category": line.category, "amount": format(line.amount, "f"), "points": line.points}
-        for line in earned
-    ]
-    return {"rate": format(rate, "f"), "lines": lines}
+def rule_set_at(versions: Sequence[RuleSet], at: datetime) -> RuleSet:
+    found = in_force(versions, at)
+    if found is None:
+        raise NoPriceInForce(
+            f"no earn rules were in force at {at.isoformat()}", field=["occurredAt"]
+        )
+    return found
+
+
+def calculate(
+    rule_set: RuleSet,
+    money: Money,
+    lines: Sequence[rules.Line],
+    multipliers: Sequence[Multiplier] = (),
+) -> Calculation:
+    return evaluate(rule_set, Purchase(money.amount, money.currency, tuple(lines)), multipliers)
+
+
+def day_cap(rule_set: RuleSet, occurred_at: datetime) -> earning.DayCap | None:
+    """The version's cap per member per day, over the UTC day of the purchase."""
+    limit = rule_set.terms.cap_per_member_per_day
+    if limit is None:
+        return None
+    start, end = caps.day_bounds(occurred_at)
+    return earning.DayCap(limit, start, end)
+
+
+def earn_details(calculation: Calculation) -> dict[str, Any]:
+    """What the transaction keeps of how its points were computed (``earn_rules.record``)."""
+    return record.details(calculation)
+
+
+def staged_details(rule_set: RuleSet, calculation: Calculation, at: datetime) -> dict[str, Any]:
+    """An imported line's details: as a single earn's, and the day cap for the import's SQL
+    to apply (it replaces ``dailyCap`` with what the cap did, as the earn function does)."""
+    kept = earn_details(calculation)
+    cap = day_cap(rule_set, at)
+    if cap is not None:
+        kept["dailyCap"] = {
+            "limit": cap.limit,
+            "dayStart": cap.start.isoformat(),
+            "dayEnd": cap.end.isoformat(),
+        }
+    return kept
+
+
+async def quote(
+    conn: Conn,
+    *,
+    partner_id: int,
+    member_id: int,
+    money: Money,
+    lines: Sequence[rules.Line],
+    at: datetime,
+) -> Calculation:
+    """What an earn of this purchase would give at ``at``: the daily cap counted on the
+    member's earns so far (a concurrent earn may still take the room first)."""
+    rule_set = rule_set_at(await earn_rule_cache.versions(conn, partner_id), at)
+    calculation = calculate(rule_set, money, lines)
+    cap = day_cap(rule_set, at)
+    if cap is None:
+        return calculation
+    before = await earn_rule_versions.earned_between(
+        conn, member_id, partner_id, cap.start, cap.end
+    )
+    return with_daily_cap(calculation, cap.limit, before)
 
 
 async def earn_purchase(
@@ -50,20 +122,31 @@ async def earn_purchase(
     order_id: str | None,
     occurred_at: datetime,
     now: datetime,
+    multipliers: Sequence[Multiplier] = (),
 ) -> Outcome:
-    """Price the purchase at the partner's rate and post the earn (one round trip)."""
-    rate = await rates.earn_rate(conn, partner_id)
-    earned = rules.earn_points(money.amount, lines, rate)
-    return await earning.earn(
-        conn,
-        request,
-        member_id=member_id,
-        partner_id=partner_id,
-        earn_rate=rate,
-        points=sum(line.points for line in earned),
-        amount=money,
-        order_id=order_id,
-        occurred_at=occurred_at,
-        now=now,
-        details=earn_details(rate, earned),
-    )
+    """Price the purchase with the rule version in force at ``occurred_at`` and post the earn
+    (one round trip); priced again once if the version changed since it was read."""
+    for fresh in (False, True):
+        versions = await earn_rule_cache.versions(conn, partner_id, fresh=fresh)
+        rule_set = rule_set_at(versions, occurred_at)
+        calculation = calculate(rule_set, money, lines, multipliers)
+        try:
+            return await earning.earn(
+                conn,
+                request,
+                member_id=member_id,
+                partner_id=partner_id,
+                earn_rate=rule_set.terms.base_rate,
+                points=calculation.points,
+                amount=money,
+                order_id=order_id,
+                occurred_at=occurred_at,
+                now=now,
+                details=earn_details(calculation),
+                rule_set_id=rule_set.id,
+                day_cap=day_cap(rule_set, occurred_at),
+            )
+        except EarnRulesChanged:
+            if fresh:
+                raise
+    raise AssertionError("unreachable")

@@ -14,6 +14,7 @@ from exchange.kit.db import Conn
 from exchange.kit.errors import InvalidAmount, InvalidInput
 from exchange.ledger.burning import RedeemerTerms
 from exchange.ledger.earning import IssuerTerms
+from partners import earn_rule_versions
 from partners.errors import NoPriceInForce, PartnerExists, PartnerNotFound, PartnerSuspended
 from partners.keys import IssuedKey, create_key
 
@@ -81,7 +82,8 @@ def parse_price(value: str, field: str) -> Decimal:
 async def create_partner(
     conn: Conn, new: NewPartner, *, now: datetime
 ) -> tuple[Partner, IssuedKey]:
-    """Register a partner with its two points accounts, its first price and first API key."""
+    """Register a partner with its two points accounts, its first price, its first earn rules
+    (version 1: ``earn_rate`` on every purchase) and its first API key."""
     if not CODE.match(new.code):
         raise InvalidInput("code must be 2 to 32 of A-Z, 0-9 and _", field=["code"])
     if not new.name.strip() or len(new.name) > 200:
@@ -122,6 +124,7 @@ async def create_partner(
         redemption_value=new.redemption_value,
         currency=new.currency,
     )
+    await earn_rule_versions.add_first(conn, partner.id, new.earn_rate, now=now)
     key = await create_key(conn, role="partner", partner_id=partner.id, name="first key")
     return partner, key
 

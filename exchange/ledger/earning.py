@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -28,6 +29,16 @@ class IssuerTerms:
     validity_days: int | None
 
 
+@dataclass(frozen=True)
+class DayCap:
+    """At most ``limit`` points earned by the member at the partner in [start, end) of
+    business time (the earn counts the day's earns under the member's lock)."""
+
+    limit: int
+    start: datetime
+    end: datetime
+
+
 async def earn(
     conn: Conn,
     request: Request,
@@ -41,9 +52,16 @@ async def earn(
     occurred_at: datetime,
     now: datetime,
     details: dict[str, Any] | None = None,
+    rule_set_id: int | None = None,
+    day_cap: DayCap | None = None,
 ) -> Outcome:
     """Credit ``points`` to the member as a new lot issued by the partner, at the issue price
-    in force at ``occurred_at``; a debt is paid first. One round trip (``ledger_earn``)."""
+    in force at ``occurred_at``; a debt is paid first. One round trip (``ledger_earn``).
+
+    With ``rule_set_id``, the earn rule version the points were computed with: refused with
+    ``EarnRulesChanged`` unless it is the one in force at ``occurred_at``. With ``day_cap``,
+    the points are clamped to what the cap leaves of the member's day, and ``details`` get
+    ``dailyCap`` (the limit, the points earned before, the points it let through)."""
     return await functions.call(
         conn,
         "ledger_earn",
@@ -60,6 +78,10 @@ async def earn(
         p_amount=amount.amount,
         p_earn_rate=earn_rate,
         p_details=details,
+        p_rule_set_id=rule_set_id,
+        p_day_cap=None if day_cap is None else day_cap.limit,
+        p_day_start=None if day_cap is None else day_cap.start,
+        p_day_end=None if day_cap is None else day_cap.end,
     )
 
 
@@ -76,6 +98,32 @@ def points_for_return(
     return int(total.to_integral_value(ROUND_FLOOR)) - int(before.to_integral_value(ROUND_FLOOR))
 
 
+@dataclass(frozen=True)
+class EarnRecord:
+    """An earn as the ledger recorded it, with the details of the returns already made of
+    it: what a ``ReturnPricer`` prices a return from."""
+
+    points: int
+    amount: Decimal
+    currency: str
+    details: dict[str, Any]
+    returns: tuple[dict[str, Any] | None, ...]
+
+
+@dataclass(frozen=True)
+class Return:
+    """A return as the rules layer priced it: the money returned, the points it takes back,
+    and what its reversal keeps of how (``details``)."""
+
+    amount: Decimal
+    points: int
+    details: dict[str, Any] | None = None
+
+
+ReturnPricer = Callable[[EarnRecord], Return]
+"""Prices a return from the earn's record (called under the member's lock)."""
+
+
 async def reverse_earn(
     conn: Conn,
     request: Request,
@@ -84,25 +132,56 @@ async def reverse_earn(
     transaction_id: int,
     amount: Decimal | None,
     now: datetime,
+    priced: ReturnPricer | None = None,
 ) -> Outcome:
     """Take back an earn (a returned purchase), whole or in part, from its own lot first. The
-    points of an earn a PREPAID partner drew from its blocks go back to its allowance."""
+    points of an earn a PREPAID partner drew from its blocks go back to its allowance.
+
+    ``amount`` (None: all that is left) takes back points in proportion; ``priced`` lets the
+    rules layer say what is returned and what it takes back (lines at the rates used). Either
+    way no return takes more than the earn has left, and the one that completes the purchase
+    takes exactly the rest."""
     if (done := await request.replay(conn)) is not None:
         return done
     original = await repo.entry_for_partner(conn, transaction_id, partner_id, "EARN")
     if original is None:
         raise TransactionNotFound("no earn transaction with this id", field=["transactionId"])
     member = await lock_active_member(conn, original["member_id"], None)
-    _, returned_before = await repo.already_undone(conn, transaction_id, "EARN_REVERSAL")
+    taken, returned_before = await repo.already_undone(conn, transaction_id, "EARN_REVERSAL")
     left = round_to_minor(original["amount"] - returned_before, original["currency"])
-    returning = left if amount is None else amount
+    if priced is None:
+        returning = left if amount is None else amount
+        _check_left(returning, left, original["currency"], "amount")
+        points = points_for_return(
+            original["points"], original["amount"], returned_before, returning
+        )
+        details = None
+    else:
+        record = await _record(conn, original)
+        done_return = priced(record)
+        returning, points, details = done_return.amount, done_return.points, done_return.details
+        _check_left(returning, left, original["currency"], "lines")
+    points_left = original["points"] - taken
+    points = points_left if returning == left else min(points, points_left)
+    return await _post_reversal(conn, request, original, member, (points, returning, details), now)
+
+
+def _check_left(returning: Decimal, left: Decimal, currency: str, field: str) -> None:
     if returning <= 0 or returning > left:
         raise AmountExceedsOriginal(
-            f"at most {left} {original['currency']} of this purchase is left to reverse",
-            field=["amount"],
+            f"at most {left} {currency} of this purchase is left to reverse", field=[field]
         )
-    points = points_for_return(original["points"], original["amount"], returned_before, returning)
-    return await _post_reversal(conn, request, original, member, points, returning, now)
+
+
+async def _record(conn: Conn, original: dict[str, Any]) -> EarnRecord:
+    returns = await repo.undone_details(conn, original["id"], "EARN_REVERSAL")
+    return EarnRecord(
+        points=original["points"],
+        amount=original["amount"],
+        currency=original["currency"],
+        details=original["details"] or {},
+        returns=tuple(returns),
+    )
 
 
 async def _post_reversal(
@@ -110,10 +189,10 @@ async def _post_reversal(
     request: Request,
     original: dict[str, Any],
     member: repo.LockedMember,
-    points: int,
-    returning: Decimal,
+    taking: tuple[int, Decimal, dict[str, Any] | None],
     now: datetime,
 ) -> Outcome:
+    points, returning, details = taking
     member_id = member.member_id
     entry_id = await repo.insert_entry(
         conn,
@@ -131,6 +210,7 @@ async def _post_reversal(
         issue_price=original["issue_price"],
         earn_rate=original["earn_rate"],
         prepaid=original["prepaid"],
+        details=details,
     )
     debt = 0
     if points > 0:

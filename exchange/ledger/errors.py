@@ -94,3 +94,10 @@ class NoPriceInForce(ExchangeError):
     """No issue price / redemption value was in force at the transaction's time."""
 
     code = "NO_PRICE_IN_FORCE"
+
+
+class EarnRulesChanged(ExchangeError):
+    """The earn rule version an earn was priced with is not the one in force at its time (a
+    version was set since the rules were read): the caller prices the purchase again."""
+
+    code = "EARN_RULES_CHANGED"

@@ -240,6 +240,18 @@ async def already_undone(conn: Conn, original_entry_id: int, kind: str) -> tuple
     return int(row["points"]), Decimal(row["amount"])
 
 
+async def undone_details(
+    conn: Conn, original_entry_id: int, kind: str
+) -> list[dict[str, Any] | None]:
+    """The details of the reversals or refunds already made of an original entry, in order."""
+    cur = await conn.execute(
+        "SELECT details FROM journal_entries WHERE original_entry_id = %s AND kind = %s"
+        " ORDER BY id",
+        (original_entry_id, kind),
+    )
+    return [row["details"] for row in await cur.fetchall()]
+
+
 async def hold_for_partner(
     conn: Conn, hold_id: int, partner_id: int | None
 ) -> dict[str, Any] | None:
