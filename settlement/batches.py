@@ -73,6 +73,7 @@ def _check_period_end(period_end: datetime, follows: Batch | None, now: datetime
 async def _compute(conn: Conn, batch: Batch, follows: Batch | None) -> Batch:
     await repo.gather_covered(conn, batch, follows)
     await repo.gather_blocks(conn, batch, follows)
+    await repo.gather_memberships(conn, batch, follows)
     flows = await repo.flows(conn)
     in_flows = {row["redeemer_partner_id"] for row in flows} | {
         row["issuer_partner_id"] for row in flows if row["issuer_partner_id"] is not None

@@ -100,7 +100,8 @@ def _statement_json(
         "points": {
             name: statement[f"{name}_points"]
             for name in ("issued", "reversed", "redeemed", "refunded", "expired", "bought")
-        },
+        }
+        | {"memberships": statement["memberships_sold"]},
         "lines": [
             {
                 "line": line["line_no"],

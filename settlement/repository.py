@@ -1,8 +1,8 @@
 """All of settlement's SQL. A batch is computed in one REPEATABLE READ transaction: the
 entries it covers are those its snapshot sees up to its cut-off, minus what the batch it
 follows saw (migration 0009), gathered once into a temporary table; every figure is a
-set-based aggregate over it. The point blocks it bills follow the same rule (migration
-0011)."""
+set-based aggregate over it. The point blocks and the paid memberships it bills follow the
+same rule (migrations 0011 and 0013)."""
 
 from __future__ import annotations
 
@@ -160,13 +160,36 @@ async def gather_blocks(conn: Conn, batch: Batch, follows: Batch | None) -> None
     )
 
 
-# A PREPAID partner's earns were paid for with its blocks: shown at a unit price of 0.
+async def gather_memberships(conn: Conn, batch: Batch, follows: Batch | None) -> None:
+    """The temporary table ``settlement_memberships``: the paid memberships the batch bills to
+    the partners that sold them, by the rule of ``gather_covered`` (as point blocks)."""
+    previous = (None, None) if follows is None else (follows.period_end, follows.snapshot)
+    await conn.execute(
+        "CREATE TEMP TABLE settlement_memberships ON COMMIT DROP AS"
+        " SELECT m.id, m.partner_id, m.price FROM memberships m"
+        "  WHERE settlement_sees(m.posted_at, m.xid, %(end)s, %(snapshot)s::pg_snapshot)"
+        "    AND NOT coalesce(settlement_sees(m.posted_at, m.xid, %(prev_end)s::timestamptz,"
+        "                                     %(prev_snapshot)s::pg_snapshot), false)",
+        {
+            "end": batch.period_end,
+            "snapshot": batch.snapshot,
+            "prev_end": previous[0],
+            "prev_snapshot": previous[1],
+        },
+    )
+
+
+# A PREPAID partner's earns were paid for with its blocks: shown at a unit price of 0. A
+# membership counts as one (its "points") at its price.
 _AGGREGATES = """
 SELECT partner_id, kind, adjustment, unit_price, sum(points)::bigint AS points,
        count(*) AS entries
   FROM (SELECT b.partner_id, 'POINT_BLOCK' AS kind, false AS adjustment,
                b.price_per_point AS unit_price, b.points
           FROM settlement_blocks b
+        UNION ALL
+        SELECT m.partner_id, 'MEMBERSHIP_SOLD', false, m.price, 1
+          FROM settlement_memberships m
         UNION ALL
         SELECT c.partner_id, CASE WHEN c.prepaid THEN 'ISSUED_PREPAID' ELSE 'ISSUED' END,
                false, CASE WHEN c.prepaid THEN 0 ELSE c.issue_price END, c.points
@@ -301,8 +324,9 @@ async def write_statements(
         await cur.executemany(
             "INSERT INTO settlement_statements (batch_id, partner_id, billing, issued_points,"
             " reversed_points, redeemed_points, refunded_points, expired_points, exact_net,"
-            " net_amount, rounding_difference, entries_count, entries_sha256, bought_points)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " net_amount, rounding_difference, entries_count, entries_sha256, bought_points,"
+            " memberships_sold) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " %s)",
             [
                 (
                     batch_id,
@@ -315,6 +339,7 @@ async def write_statements(
                     s.rounding_difference,
                     *controls.get(s.partner_id, (0, "")),
                     s.points["bought"],
+                    s.points["memberships"],
                 )
                 for s in statements
             ],

@@ -8,7 +8,8 @@ refunds netted at the prices of the entries they reverse, breakage credited to t
 A PREPAID partner pays for its issuance with the point blocks it buys: its blocks are billed
 (POINT_BLOCK, points x block price), and what it issued from them is shown at a unit price
 of 0 (ISSUED_PREPAID, and ISSUE_REVERSED_PREPAID for reversals: the points go back to its
-blocks, not money to the partner).
+blocks, not money to the partner). A paid membership a partner sold is billed to it at its
+price (MEMBERSHIP_SOLD: the line's points count the memberships, its unit price is one's price).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from exchange.kit.money import MINOR_UNITS
 
 KIND_ORDER = (
     "POINT_BLOCK",
+    "MEMBERSHIP_SOLD",
     "ISSUED",
     "ISSUED_PREPAID",
     "ISSUE_REVERSED",
@@ -31,6 +33,7 @@ KIND_ORDER = (
 )
 SIGN = {
     "POINT_BLOCK": 1,
+    "MEMBERSHIP_SOLD": 1,
     "ISSUED": 1,
     "ISSUED_PREPAID": 1,
     "ISSUE_REVERSED": -1,
@@ -41,6 +44,7 @@ SIGN = {
 }
 POINTS_FIELD = {
     "POINT_BLOCK": "bought",
+    "MEMBERSHIP_SOLD": "memberships",
     "ISSUED": "issued",
     "ISSUED_PREPAID": "issued",
     "ISSUE_REVERSED": "reversed",
@@ -81,7 +85,7 @@ class Statement:
     partner_id: int
     lines: tuple[Line, ...]
     points: dict[str, int]
-    """issued, reversed, redeemed, refunded, expired, bought."""
+    """issued, reversed, redeemed, refunded, expired, bought; memberships (how many sold)."""
     exact_net: Decimal
     net: Decimal
     rounding_difference: Decimal

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from exchange.cli import database, importing, keys, partners, report, settle, webhooks
+from exchange.cli import database, importing, keys, partners, report, settle, tiers, webhooks
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
 from exchange.cli.worker import worker
@@ -31,6 +31,7 @@ app.add_typer(partners.app, name="partners")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(settle.app, name="settle")
 app.add_typer(report.app, name="report")
+app.add_typer(tiers.app, name="tiers")
 
 
 def _version(value: bool) -> None:

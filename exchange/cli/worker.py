@@ -1,5 +1,6 @@
-"""``exchange worker``: deliver webhooks until Ctrl-C. Run as many as you like: they claim
-disjoint deliveries (``FOR UPDATE SKIP LOCKED``)."""
+"""``exchange worker``: deliver webhooks until Ctrl-C, and review tiers once a day. Run as
+many as you like: they claim disjoint deliveries (``FOR UPDATE SKIP LOCKED``), and a review
+locks the members it changes (a second one finds nothing more to do)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from exchange.cli.common import DataDir, console, database, describe, settings_f
 from exchange.kit.db import open_pool
 from exchange.kit.secrets_box import SecretBox
 from exchange.kit.settings import Settings
+from partners.tiers.reviewing import review_daily
 from partners.webhooks.transport import ClientOptions
 from partners.webhooks.worker import Worker, WorkerOptions
 
@@ -35,9 +37,14 @@ def worker(
             min=30, max=3600, help="Seconds a claim is this worker's before another may retry."
         ),
     ] = 60,
+    tier_review: Annotated[
+        bool,
+        typer.Option(help="Review tiers at start and then once a day (exchange tiers review)."),
+    ] = True,
     data_dir: DataDir = None,
 ) -> None:
-    """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry."""
+    """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry; review
+    tiers once a day."""
     settings = settings_for(data_dir)
     options = WorkerOptions(
         concurrency=concurrency,
@@ -52,11 +59,11 @@ def worker(
         console.print(f"Database: {describe(settings)}")
         private = " (private targets allowed)" if settings.webhook_allow_private_targets else ""
         console.print(f"Delivering webhooks{private}, {concurrency} at a time; Ctrl-C stops.")
-        asyncio.run(_run(url, settings, options))
+        asyncio.run(_run(url, settings, options, tier_review))
     console.print("Stopped.")
 
 
-async def _run(url: str, settings: Settings, options: WorkerOptions) -> None:
+async def _run(url: str, settings: Settings, options: WorkerOptions, tier_review: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -64,6 +71,7 @@ async def _run(url: str, settings: Settings, options: WorkerOptions) -> None:
     pool = await open_pool(url, size=POOL_SIZE)
     try:
         async with Worker(pool, SecretBox.from_settings(settings), options) as running:
-            await running.run(stop)
+            reviews = [review_daily(pool, stop)] if tier_review else []
+            await asyncio.gather(running.run(stop), *reviews)
     finally:
         await pool.close()

@@ -285,3 +285,81 @@ async def has_program(conn: Conn) -> bool:
     )
     row = await cur.fetchone()
     return bool(row and row["found"])
+
+
+@dataclass(frozen=True)
+class Sold:
+    """A membership as sold: what it grants and what the partner owes for it."""
+
+    membership: Membership
+    partner_id: int
+    catalogue_version: int
+    price: Decimal
+    currency: str
+    sold_at: datetime
+
+
+_SOLD = (
+    "m.id, m.member_id, m.plan_code, m.plan_name, m.tier, m.multiplier, m.starts_at,"
+    " m.ends_at, m.partner_id, c.version AS catalogue_version, m.price, m.currency, m.sold_at"
+)
+
+
+def _sold(row: dict[str, Any]) -> Sold:
+    fields = {name: row[name] for name in _MEMBERSHIP.split(", ")}
+    return Sold(
+        membership=Membership(**fields),
+        partner_id=row["partner_id"],
+        catalogue_version=row["catalogue_version"],
+        price=row["price"],
+        currency=row["currency"],
+        sold_at=row["sold_at"],
+    )
+
+
+async def insert_membership(
+    conn: Conn,
+    *,
+    member_id: int,
+    partner_id: int,
+    catalogue_id: int,
+    plan: Plan,
+    term: tuple[datetime, datetime],
+    actor: str,
+    now: datetime,
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO memberships (member_id, partner_id, catalogue_id, plan_code, plan_name,"
+        " tier, multiplier, starts_at, ends_at, price, currency, sold_at, posted_at, created_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            member_id,
+            partner_id,
+            catalogue_id,
+            plan.code,
+            plan.name,
+            plan.tier,
+            plan.multiplier,
+            *term,
+            plan.price,
+            plan.currency,
+            now,
+            now,
+            actor,
+        ),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+async def sold(
+    conn: Conn, *, ids: Sequence[int] = (), member_id: int | None = None, limit: int = 100
+) -> list[Sold]:
+    """Memberships by id, or a member's, newest first."""
+    cur = await conn.execute(
+        f"SELECT {_SOLD} FROM memberships m JOIN membership_catalogues c ON c.id = m.catalogue_id"
+        " WHERE m.id = ANY(%s) OR m.member_id = %s ORDER BY m.id DESC LIMIT %s",
+        (list(ids), member_id, limit),
+    )
+    return [_sold(row) for row in await cur.fetchall()]

@@ -112,6 +112,7 @@ async def test_blocks_are_billed_once_and_prepaid_issuance_is_not_billed_again(
         "refunded": 0,
         "expired": 0,
         "bought": 1000,
+        "memberships": 0,
     }
     await batches.approve(coalition.pool, first.id, asked=ASKED, now=T0 + timedelta(days=1))
 

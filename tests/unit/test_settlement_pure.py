@@ -72,6 +72,7 @@ def test_lines_round_half_even_and_the_difference_is_kept() -> None:
         "refunded": 0,
         "expired": 1,
         "bought": 0,
+        "memberships": 0,
     }
 
 
@@ -105,4 +106,5 @@ def test_a_prepaid_partner_pays_for_its_blocks_not_for_its_issuance() -> None:
         "refunded": 0,
         "expired": 0,
         "bought": 1500,
+        "memberships": 0,
     }

@@ -34,10 +34,12 @@ class SettlementStatus(enum.Enum):
 @strawberry.enum(
     description="What a statement line counts. A PREPAID partner's issuance is paid for by"
     " the point blocks it buys (POINT_BLOCK): its earns and their reversals are shown at a"
-    " unit price of 0 (ISSUED_PREPAID, ISSUE_REVERSED_PREPAID)."
+    " unit price of 0 (ISSUED_PREPAID, ISSUE_REVERSED_PREPAID). A paid membership a partner"
+    " sold is billed to it at its price (MEMBERSHIP_SOLD: points counts the memberships)."
 )
 class StatementLineKind(enum.Enum):
     POINT_BLOCK = "POINT_BLOCK"
+    MEMBERSHIP_SOLD = "MEMBERSHIP_SOLD"
     ISSUED = "ISSUED"
     ISSUED_PREPAID = "ISSUED_PREPAID"
     ISSUE_REVERSED = "ISSUE_REVERSED"
@@ -66,7 +68,8 @@ class StatementLine:
     exact_amount: str = strawberry.field(description="points x unitPrice, unrounded.")
     amount: Money = strawberry.field(description="Rounded half-even to the minor unit.")
     entries: int = strawberry.field(
-        description="How many ledger entries the line sums (POINT_BLOCK: how many blocks)."
+        description="How many ledger entries the line sums (POINT_BLOCK: how many blocks;"
+        " MEMBERSHIP_SOLD: how many memberships)."
     )
 
     @classmethod
@@ -111,6 +114,9 @@ class SettlementStatement:
     bought_points: int = strawberry.field(
         description="Points of the point blocks it bought in the period (PREPAID partners)."
     )
+    memberships_sold: int = strawberry.field(
+        description="Paid memberships it sold in the period (billed as MEMBERSHIP_SOLD)."
+    )
     lines: list[StatementLine]
     exact_net: str = strawberry.field(description="The sum of the exact line amounts.")
     net: Money = strawberry.field(
@@ -146,6 +152,7 @@ def _statement(
         refunded_points=row["refunded_points"],
         expired_points=row["expired_points"],
         bought_points=row["bought_points"],
+        memberships_sold=row["memberships_sold"],
         lines=[
             StatementLine.of(line, currency)
             for line in lines
