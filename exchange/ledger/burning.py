@@ -56,8 +56,10 @@ async def authorize(
     order_id: str | None,
     ttl: timedelta,
     now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Reserve points for a later capture: a promise the ledger keeps (contract rule 5)."""
+    """Reserve points for a later capture: a promise the ledger keeps (contract rule 5).
+    ``details``: the burn limits it met, which its capture keeps."""
     if (done := await request.replay(conn)) is not None:
         return done
     member = await lock_active_member(conn, member_id, partner_id)
@@ -70,6 +72,7 @@ async def authorize(
         order_id=order_id,
         created_at=now,
         expires_at=now + ttl,
+        details=details,
     )
     after = await repo.change_balance(conn, member_id, held=points, at=now)
     await events.emit(
@@ -102,8 +105,12 @@ async def burn(
     points: int,
     order_id: str | None,
     now: datetime,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> Outcome:
-    """Authorize and capture in one step, earliest-expiring lots first (``ledger_burn``)."""
+    """Authorize and capture in one step, earliest-expiring lots first (``ledger_burn``).
+    ``details``: the burn limits it met; ``reason``: what the member reads (default "Points
+    spent")."""
     return await _ledger_burn(
         conn,
         request,
@@ -113,6 +120,8 @@ async def burn(
         points=points,
         order_id=order_id,
         now=now,
+        details=details,
+        reason=reason,
     )
 
 
@@ -126,6 +135,8 @@ async def _ledger_burn(
     points: int | None,
     order_id: str | None,
     now: datetime,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> Outcome:
     return await functions.call(
         conn,
@@ -140,6 +151,8 @@ async def _ledger_burn(
         p_points=points,
         p_order_id=order_id,
         p_now=now,
+        p_details=details,
+        p_reason=reason,
     )
 
 
@@ -171,7 +184,8 @@ async def capture(
     points: int | None,
     now: datetime,
 ) -> Outcome:
-    """Burn up to the held points (all when ``points`` is None); the rest is released."""
+    """Burn up to the held points (all when ``points`` is None); the rest is released. The
+    burn keeps the limits its hold was authorized under, and meets their minimum points."""
     return await _ledger_burn(
         conn,
         request,
@@ -221,7 +235,8 @@ async def refund(
     points: int | None,
     now: datetime,
 ) -> Outcome:
-    """Give burned points back into the lots they came from, with their expiry and issuer."""
+    """Give burned points back into the lots they came from, with their expiry and issuer.
+    The refund keeps the burn's limits (its details): it gives back at the same numbers."""
     if (done := await request.replay(conn)) is not None:
         return done
     original = await repo.entry_for_partner(conn, transaction_id, partner_id, "BURN")
@@ -255,6 +270,7 @@ async def refund(
         original_entry_id=transaction_id,
         currency=original["currency"],
         redemption_value=original["redemption_value"],
+        details=original["details"],
     )
     await repo.post_pair(
         conn,

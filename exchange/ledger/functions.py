@@ -33,6 +33,7 @@ REFUSALS: dict[str, type[ExchangeError]] = {
         errors.PartnerSuspended,
         errors.NoPriceInForce,
         errors.PartnerCreditLimit,
+        errors.BurnLimitExceeded,
         errors.EarnRulesChanged,
     )
 }

@@ -302,6 +302,8 @@ class Hold(Base):
     expires_at: Mapped[datetime] = mapped_column(TS)
     finalized_at: Mapped[datetime | None] = mapped_column(TS)
     capture_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """The burn limits the hold was authorized under (migration 0015); its capture keeps them."""
 
     __table_args__ = (
         CheckConstraint("status IN ('AUTHORIZED', 'CAPTURED', 'VOIDED', 'EXPIRED')", name="status"),

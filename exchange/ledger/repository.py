@@ -271,11 +271,20 @@ async def insert_hold(
     order_id: str | None,
     created_at: datetime,
     expires_at: datetime,
+    details: dict[str, Any] | None = None,
 ) -> int:
     cur = await conn.execute(
-        "INSERT INTO holds (member_id, partner_id, points, order_id, created_at, expires_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-        (member_id, partner_id, points, order_id, created_at, expires_at),
+        "INSERT INTO holds (member_id, partner_id, points, order_id, created_at, expires_at,"
+        " details) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            member_id,
+            partner_id,
+            points,
+            order_id,
+            created_at,
+            expires_at,
+            None if details is None else Jsonb(details),
+        ),
     )
     row = await cur.fetchone()
     assert row is not None

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import exchange.portal.models  # noqa: F401
+import partners.redemption_models  # noqa: F401
 import settlement.models  # noqa: F401
 from exchange.kit.db import Base
 

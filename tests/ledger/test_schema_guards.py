@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 import exchange.ledger.models
 import exchange.portal.models  # noqa: F401
 import partners.models
+import partners.redemption_models
 import partners.tiers.models
 import partners.webhooks.models  # noqa: F401
 import settlement.models  # noqa: F401
