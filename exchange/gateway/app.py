@@ -16,7 +16,9 @@ from starlette.routing import Route
 from exchange.kit import embedded
 from exchange.kit.db import Pool, open_pool, resolve_database_url
 from exchange.kit.settings import Settings, get_settings
+from partners import burn_terms
 
+from .burn_terms_listener import listen_for_burn_terms
 from .context import Resources
 from .import_reports import import_errors_csv
 from .key_listener import listen_for_key_changes
@@ -48,7 +50,10 @@ def _lifespan(
             resources.pool = await open_pool(url, size=settings.pool_size)
         conninfo = resources.pool.conninfo
         assert isinstance(conninfo, str), "the pool is opened with a URL"
-        tasks = [asyncio.create_task(listen_for_key_changes(conninfo, resources.keys))]
+        tasks = [
+            asyncio.create_task(listen_for_key_changes(conninfo, resources.keys)),
+            asyncio.create_task(listen_for_burn_terms(conninfo, burn_terms.CACHE)),
+        ]
         if sweep:
             tasks.append(
                 asyncio.create_task(

@@ -10,7 +10,8 @@ from strawberry.dataloader import DataLoader
 from exchange.kit import clock
 from exchange.kit.db import Conn, Pool, connection, transaction
 from exchange.ledger import queries
-from partners import prepaid, registry
+from partners import burn_rule_store, prepaid, registry
+from partners.burn_rules.rule_sets import RuleSet
 
 from .auth import Principal
 
@@ -80,3 +81,18 @@ class Loaders:
             return [found.get(key) for key in keys]
 
         self.prices = DataLoader(load_fn=prices)
+
+        async def burn_rules(keys: list[PriceKey]) -> Sequence[list[RuleSet] | None]:
+            """Burn rule versions by (partner, first): staff see all, a partner only its own."""
+            found: dict[PriceKey, list[RuleSet]] = {}
+            async with transaction(pool) as conn:
+                for first in sorted({first for _, first in keys}):
+                    ids = sorted(
+                        {i for i, n in keys if n == first and own is None and scope in (None, i)}
+                    )
+                    if ids:
+                        lists = await burn_rule_store.versions_of(conn, ids, first=first)
+                        found.update({(i, first): rows for i, rows in lists.items()})
+            return [found.get(key) for key in keys]
+
+        self.burn_rules = DataLoader(load_fn=burn_rules)

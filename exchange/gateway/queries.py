@@ -26,6 +26,7 @@ from .types.partners import ApiKey, Partner
 from .types.program_report import ProgramReport, program_report
 from .types.quotes import BurnQuote, EarnQuote
 from .types.reports import LiabilityReport, liability_report
+from .types.rewards import Reward, RewardConnection, rewards
 from .types.settlement import SettlementBatch, SettlementBatchConnection
 from .types.transactions import Transaction, TransactionConnection, transaction_page
 from .types.viewer import Viewer, viewer
@@ -73,6 +74,7 @@ NODE_LOADERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Partner": _partner,
     "WebhookEndpoint": WebhookEndpoint.load,
     "WebhookEvent": WebhookEvent.load,
+    "Reward": Reward.load,
 }
 
 
@@ -163,6 +165,13 @@ class Query:
         self, info: Info, member_id: strawberry.ID, amount: MoneyInput
     ) -> BurnQuote:
         return await quotes.burn_quote(info, member_id, amount)
+
+    rewards: RewardConnection = strawberry.field(
+        resolver=rewards,
+        description="The reward catalogue, in the order rewards were listed: one partner's"
+        " (partnerCode) or every partner's. What is offered now, but to staff and to a partner"
+        " reading its own (a partner key without partnerCode), who see every reward.",
+    )
 
     @described("All partners (admin and finance).")
     async def partners(self, info: Info) -> list[Partner]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR
-
 from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.kit.errors import NotFound
@@ -12,12 +10,14 @@ from exchange.kit.money import round_to_minor
 from exchange.ledger import queries
 from exchange.ledger.errors import MemberNotFound
 from partners import registry, rules
+from partners.burn_rules import evaluation, explain
 
 from .auth import require_partner
+from .burn_limits import limits_now
 from .context import Info
 from .types.common import Money, MoneyInput
 from .types.inputs import LineInput, parse_amount, parse_lines
-from .types.quotes import BurnQuote, EarnQuote, EarnQuoteLine
+from .types.quotes import BurnLimit, BurnQuote, BurnQuoteStep, EarnQuote, EarnQuoteLine
 
 
 def _member_id(global_id: str) -> int:
@@ -56,6 +56,8 @@ async def earn_quote(
 
 
 async def burn_quote(info: Info, member_id: str, amount: MoneyInput) -> BurnQuote:
+    """The most points a burnPoints with this basket could use now: the same limits, read and
+    evaluated as the burn reads and evaluates them."""
     ctx = info.context
     partner_id = require_partner(ctx.principal)
     currency = ctx.settings.currency
@@ -66,15 +68,16 @@ async def burn_quote(info: Info, member_id: str, amount: MoneyInput) -> BurnQuot
         found = await queries.member_summaries(conn, [db_id], partner_id=partner_id, now=now)
         if not found:
             raise MemberNotFound("no member with this id", field=["memberId"])
-        terms = await registry.redeemer_terms(conn, partner_id, now)
+        await registry.redeemer_terms(conn, partner_id, now)  # refuses a suspended partner
+    limits = await limits_now(ctx, partner_id, basket, now)
     available = found[db_id].available
-    per_point = terms.redemption_value
-    points = available
-    if per_point > 0:
-        points = min(available, int((basket / per_point).to_integral_value(ROUND_FLOOR)))
+    most = evaluation.usable(limits, available)
     return BurnQuote(
-        max_points=points,
-        value=Money.of(round_to_minor(points * per_point, currency), currency),
-        point_value=Money.of(per_point, currency),
+        max_points=most.points,
+        value=Money.of(round_to_minor(limits.value(most.points), currency), currency),
+        point_value=Money.of(limits.point_value, currency),
         available_balance=available,
+        bound_by=BurnLimit(most.bound_by.value),
+        rule_version=limits.version,
+        steps=[BurnQuoteStep.of(step) for step in explain.steps(limits, most, available)],
     )

@@ -47,7 +47,7 @@ def points_minimum(value: int | None) -> int | None:
 def money_per_point(value: Decimal | None) -> Decimal | None:
     """Money per point (already parsed as a price): above 0, or a cap could not be counted."""
     if value is not None and value <= 0:
-        raise InvalidAmount("pointValue must be above 0", field=["pointValue", "amount"])
+        raise InvalidAmount("pointValue must be above 0", field=["pointValue"])
     return value
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from exchange.kit.errors import InvalidInput
+from exchange.kit.money import MINOR_UNITS, round_to_minor
 from exchange.ledger.errors import BurnLimitExceeded, RedemptionNotAccepted
 from partners.burn_rules.rule_sets import DEFAULTS, Limit, RuleSet, Terms
 
@@ -23,6 +24,14 @@ WHOLE_BASKET = Decimal(1)
 def percent(share: Decimal) -> str:
     """0.2 -> "20", 0.125 -> "12.5"."""
     return format((share * 100).normalize(), "f")
+
+
+def amount(value: Decimal, currency: str) -> str:
+    """Money as people read it: at the currency's minor unit when that loses nothing
+    (10.000000 -> "10.00"), else as exact as it is."""
+    if currency in MINOR_UNITS and round_to_minor(value, currency) == value:
+        return format(round_to_minor(value, currency), "f")
+    return format(value.normalize(), "f")
 
 
 @dataclass(frozen=True)
@@ -98,8 +107,8 @@ def limits(
     )
 
 
-def _money(limits: Limits, amount: Decimal) -> str:
-    return f"{amount} {limits.currency}"
+def _money(limits: Limits, value: Decimal) -> str:
+    return f"{amount(value, limits.currency)} {limits.currency}"
 
 
 def check(limits: Limits, points: int) -> None:

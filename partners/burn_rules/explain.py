@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from partners.burn_rules.evaluation import Limits, Usable, percent
+from partners.burn_rules.evaluation import Limits, Usable, amount, percent
 from partners.burn_rules.rule_sets import Limit
 
 
@@ -18,8 +19,9 @@ class Step:
     """True for the limit that bound the points usable now."""
 
 
-def _money(limits: Limits, amount: object) -> str:
-    return f"{amount} {limits.currency}"
+def _money(limits: Limits, value: Decimal | None) -> str:
+    assert value is not None
+    return f"{amount(value, limits.currency)} {limits.currency}"
 
 
 def _minimum_basket(limits: Limits, usable: Usable) -> Step:
@@ -33,7 +35,7 @@ def _minimum_basket(limits: Limits, usable: Usable) -> Step:
 
 def _share(limits: Limits, usable: Usable) -> Step:
     assert limits.share is not None
-    value = _money(limits, format(limits.point_value.normalize(), "f"))
+    value = _money(limits, limits.point_value)
     message = (
         f"at most {percent(limits.share)}% of the basket at {value} a point:"
         f" {limits.basket_cap} points for {_money(limits, limits.basket)}"

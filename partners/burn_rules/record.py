@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from partners.burn_rules.evaluation import Limits
+from partners.burn_rules.evaluation import Limits, amount
 from partners.burn_rules.rule_sets import Terms
 
 RULE, REDEMPTION_VALUE = "RULE", "REDEMPTION_VALUE"
@@ -54,7 +54,7 @@ def details(limits: Limits) -> dict[str, Any] | None:
     if limits.basket_cap is not None:
         kept["maxPoints"] = limits.basket_cap
     if terms.minimum_basket is not None:
-        kept["minimumBasket"] = format(terms.minimum_basket, "f")
+        kept["minimumBasket"] = amount(terms.minimum_basket, limits.currency)
     if terms.minimum_points is not None:
         kept["minimumPoints"] = terms.minimum_points
     if limits.reward:

@@ -11,6 +11,7 @@ from .capture_burn import capture_burn
 from .close_member import close_member
 from .create_api_key import create_api_key
 from .create_partner import create_partner
+from .create_reward import create_reward
 from .create_webhook_endpoint import create_webhook_endpoint
 from .disable_webhook_endpoint import disable_webhook_endpoint
 from .discard_settlement_batch import discard_settlement_batch
@@ -20,18 +21,22 @@ from .import_transactions import import_transactions
 from .mark_settlement_batch_paid import mark_settlement_batch_paid
 from .record_point_block import record_point_block
 from .record_survey_answer import record_survey_answer
+from .redeem_reward import redeem_reward
 from .refund_burn import refund_burn
 from .replay_dead_letters import replay_dead_letters
 from .replay_webhook_event import replay_webhook_event
+from .retire_reward import retire_reward
 from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
 from .rotate_webhook_secret import rotate_webhook_secret
 from .run_expiry import run_expiry
 from .run_settlement import run_settlement
 from .send_test_webhook import send_test_webhook
+from .set_burn_rules import set_burn_rules
 from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
 from .transfer_points import transfer_points
+from .update_reward import update_reward
 from .update_webhook_endpoint import update_webhook_endpoint
 from .void_burn import void_burn
 
@@ -71,6 +76,23 @@ class Mutation:
         resolver=refund_burn,
         description="Give burned points back into the lots they came from, whole or in part.",
     )
+    redeem_reward = strawberry.mutation(
+        resolver=redeem_reward,
+        description="A member takes a reward of the calling partner's catalogue: a burn of its"
+        " points under the partner's burn rules, and one unit of its stock, at once.",
+    )
+    create_reward = strawberry.mutation(
+        resolver=create_reward,
+        description="List a reward at a points price (partner keys: in their own catalogue).",
+    )
+    update_reward = strawberry.mutation(
+        resolver=update_reward,
+        description="Change a reward of the calling partner's catalogue.",
+    )
+    retire_reward = strawberry.mutation(
+        resolver=retire_reward,
+        description="Stop offering a reward; refunds of its redemptions still give units back.",
+    )
     create_partner = strawberry.mutation(
         resolver=create_partner, description="Register a partner and its first API key (admin)."
     )
@@ -84,6 +106,12 @@ class Mutation:
         resolver=set_partner_prices,
         description="Set a partner's issue price and redemption value from an instant on"
         " (admin); prices already used by entries never change.",
+    )
+    set_burn_rules = strawberry.mutation(
+        resolver=set_burn_rules,
+        description="Add a version of a partner's burn rules from an instant on (admin): point"
+        " value, the share of a basket points may pay, a minimum basket and minimum points,"
+        " or no redemption at all.",
     )
     set_partner_billing = strawberry.mutation(
         resolver=set_partner_billing,

@@ -13,8 +13,11 @@ from exchange.kit.money import check_points
 from exchange.ledger import burning
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Outcome
+from partners.burn_rules import record
 
+from ..burn_limits import BASKET_DESCRIPTION, check_limits, limits_now, parse_basket
 from ..context import Context, Info
+from ..types.common import MoneyInput
 from .common import (
     OutcomePayload,
     check_order_id,
@@ -35,6 +38,10 @@ class AuthorizeBurnInput:
         default=None,
         description="How long the hold lasts (default and maximum: program"
         " settings, 900 seconds and 7 days unless configured).",
+    )
+    basket_amount: MoneyInput | None = strawberry.field(
+        default=None,
+        description=BASKET_DESCRIPTION + " The capture burns under the limits of the hold.",
     )
     idempotency_key: str
 
@@ -61,17 +68,20 @@ async def _authorize(ctx: Context, partner_id: int, data: AuthorizeBurnInput) ->
     points = check_points(data.points)
     ttl = _ttl(ctx, data.ttl_seconds)
     order_id = check_order_id(data.order_id)
-    request = ledger_request(
-        ctx,
-        data.idempotency_key,
-        "authorizeBurn",
-        {
-            "memberId": member_id,
-            "points": points,
-            "orderId": order_id,
-            "ttlSeconds": data.ttl_seconds,
-        },
-    )
+    basket = parse_basket(ctx, data.basket_amount)
+    body: dict[str, object] = {
+        "memberId": member_id,
+        "points": points,
+        "orderId": order_id,
+        "ttlSeconds": data.ttl_seconds,
+    }
+    if basket is not None:
+        body["basketAmount"] = basket
+    request = ledger_request(ctx, data.idempotency_key, "authorizeBurn", body)
+    now = clock.now()
+    limits = await limits_now(ctx, partner_id, basket, now)
+    if (done := await check_limits(ctx, request, limits, points)) is not None:
+        return done
     async with transaction(ctx.pool) as conn:
         return await burning.authorize(
             conn,
@@ -81,7 +91,8 @@ async def _authorize(ctx: Context, partner_id: int, data: AuthorizeBurnInput) ->
             points=points,
             order_id=order_id,
             ttl=ttl,
-            now=clock.now(),
+            now=now,
+            details=record.details(limits),
         )
 
 

@@ -10,8 +10,11 @@ from exchange.kit.money import check_points
 from exchange.ledger import burning
 from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Outcome
+from partners.burn_rules import record
 
+from ..burn_limits import BASKET_DESCRIPTION, check_limits, limits_now, parse_basket
 from ..context import Context, Info
+from ..types.common import MoneyInput
 from .common import (
     OutcomePayload,
     check_order_id,
@@ -28,6 +31,9 @@ class BurnPointsInput:
     member_id: strawberry.ID
     points: int
     order_id: str | None = None
+    basket_amount: MoneyInput | None = strawberry.field(
+        default=None, description=BASKET_DESCRIPTION
+    )
     idempotency_key: str
 
 
@@ -41,13 +47,15 @@ async def _burn(ctx: Context, partner_id: int, data: BurnPointsInput) -> Outcome
     member_id = decode_id(data.member_id, "Member", MemberNotFound, "memberId")
     points = check_points(data.points)
     order_id = check_order_id(data.order_id)
-    request = ledger_request(
-        ctx,
-        data.idempotency_key,
-        "burnPoints",
-        {"memberId": member_id, "points": points, "orderId": order_id},
-    )
+    basket = parse_basket(ctx, data.basket_amount)
+    body: dict[str, object] = {"memberId": member_id, "points": points, "orderId": order_id}
+    if basket is not None:
+        body["basketAmount"] = basket
+    request = ledger_request(ctx, data.idempotency_key, "burnPoints", body)
     now = clock.now()
+    limits = await limits_now(ctx, partner_id, basket, now)
+    if (done := await check_limits(ctx, request, limits, points)) is not None:
+        return done
     async with connection(ctx.pool) as conn:
         return await burning.burn(
             conn,
@@ -57,6 +65,7 @@ async def _burn(ctx: Context, partner_id: int, data: BurnPointsInput) -> Outcome
             points=points,
             order_id=order_id,
             now=now,
+            details=record.details(limits),
         )
 
 

@@ -9,6 +9,7 @@ from exchange.kit.db import transaction
 from exchange.ledger import burning
 from exchange.ledger.errors import TransactionNotFound
 from exchange.ledger.outcome import Outcome
+from partners.rewards import redemption
 
 from ..context import Context, Info
 from .common import (
@@ -43,15 +44,18 @@ async def _refund(ctx: Context, partner_id: int, data: RefundBurnInput) -> Outco
     request = ledger_request(
         ctx, data.idempotency_key, "refundBurn", {"transactionId": entry_id, "points": points}
     )
+    now = clock.now()
     async with transaction(ctx.pool) as conn:
-        return await burning.refund(
+        outcome = await burning.refund(
             conn,
             request,
             partner_id=partner_id,
             transaction_id=entry_id,
             points=points,
-            now=clock.now(),
+            now=now,
         )
+        await redemption.give_back(conn, entry_id, at=now)  # a reward's unit, once all is back
+        return outcome
 
 
 async def refund_burn(info: Info, input: RefundBurnInput) -> RefundBurnPayload:

@@ -9,7 +9,7 @@ import strawberry
 from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.kit.errors import ExchangeError
-from partners import registry
+from partners import burn_terms, registry
 
 from ..auth import require_admin
 from ..context import Context, Info
@@ -53,6 +53,7 @@ async def _set(ctx: Context, data: SetPartnerPricesInput) -> SetPartnerPricesPay
             currency=ctx.settings.currency,
             now=clock.now(),
         )
+    burn_terms.CACHE.forget(partner.id)  # a burn's point value is its redemption value
     ctx.forget_reads()
     return SetPartnerPricesPayload(partner=Partner.of(partner), user_errors=[])
 

@@ -14,6 +14,7 @@ from exchange.ledger.queries import MAX_PAGE
 from partners import keys, prepaid, registry
 
 from ..context import Info
+from .burn_rules import BurnRuleSet
 from .common import Money, Node, described
 
 
@@ -163,6 +164,18 @@ class Partner(Node):
             raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field=["first"])
         found = await info.context.loaders.prices.load((self.partner_id, first))
         return None if found is None else [PartnerPrice.of(price) for price in found]
+
+    @described(
+        "The partner's burn rule versions, the latest effective first (future ones included);"
+        " `first` is 1 to 100. Staff see every partner's, a partner only its own: null"
+        " otherwise. Empty: the defaults hold (points accepted at their redemption value)."
+    )
+    async def burn_rules(self, info: Info, first: int = 20) -> list[BurnRuleSet] | None:
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field=["first"])
+        found = await info.context.loaders.burn_rules.load((self.partner_id, first))
+        currency = info.context.settings.currency
+        return None if found is None else [BurnRuleSet.of(rules, currency) for rules in found]
 
     @classmethod
     def of(cls, partner: registry.Partner) -> Partner:
