@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,8 @@ from exchange.ledger.importing import StagedLine
 from partners import purchases, rules
 from partners.earn_rules.rule_sets import RuleSet
 from partners.import_files import Record
+from partners.tiers import earning as tiers
+from partners.tiers.earning import EarnTier
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_LINES = 200
@@ -42,6 +44,8 @@ class Terms:
 class MemberLookup:
     by_card: dict[str, int]
     by_external_id: dict[str, int]
+    tiers: dict[int, EarnTier] = field(default_factory=dict)
+    """The batch's members' tiers and membership multipliers (those with none are left out)."""
 
 
 def card_key(card_number: str) -> str:
@@ -126,7 +130,8 @@ def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLook
     member_id, by_card = _member(fields, lookup)
     at = occurred_at or terms.now
     rule_set = purchases.rule_set_at(terms.rule_sets, at)
-    calculation = purchases.calculate(rule_set, money, basket)
+    tier = lookup.tiers.get(member_id, tiers.NONE)
+    calculation = purchases.calculate(rule_set, money, basket, tier.multipliers)
     body = purchases.purchase_body(member_id, order_id, money, basket, occurred_at)
     return StagedLine(
         line_no=line_no,
@@ -140,7 +145,7 @@ def price(fields: dict[str, Any], line_no: int, terms: Terms, lookup: MemberLook
         occurred_at=at,
         points=calculation.points,
         earn_rate=rule_set.terms.base_rate,
-        details=json.dumps(purchases.staged_details(rule_set, calculation, at)),
+        details=json.dumps(purchases.staged_details(rule_set, calculation, at, tier)),
     )
 
 

@@ -17,12 +17,15 @@ import psycopg
 
 from exchange.kit import clock
 from exchange.kit.db import Pool, transaction
-from exchange.kit.errors import InvalidInput
+from exchange.kit.errors import ExchangeError, InvalidInput
+from exchange.kit.ids import expect_global_id
 from exchange.ledger import importing
+from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.importing import ImportJob, StagedLine
 from partners import earn_rule_cache, registry
 from partners.import_files import Record, read_records
 from partners.import_lines import MemberLookup, Terms, card_key, reference, stage_record
+from partners.tiers import earning as tier_earning
 
 CHUNK_LINES = 10_000
 DEADLOCK_ATTEMPTS = 3
@@ -80,16 +83,30 @@ def _price_batch(batch: list[Record], terms: Terms, lookup: MemberLookup) -> lis
     return [stage_record(record, terms, lookup) for record in batch]
 
 
+def _member_ids(batch: list[Record]) -> set[int]:
+    """The members the batch names by their global id (well-formed ones)."""
+    found = set()
+    for record in batch:
+        value = None if record.fields is None else record.fields.get("memberId")
+        with contextlib.suppress(ExchangeError):
+            found.add(expect_global_id(str(value), "Member", error=MemberNotFound))
+    return found
+
+
 async def _stage_batch(pool: Pool, job: ImportJob, batch: list[Record], terms: Terms) -> int:
     cards, external = _references(batch)
     async with transaction(pool) as conn:
+        by_card = await importing.members_by_card(conn, cards) if cards else {}
+        by_external_id = (
+            await importing.members_by_external_id(conn, job.partner_id, external)
+            if external
+            else {}
+        )
+        members = {*_member_ids(batch), *by_card.values(), *by_external_id.values()}
         lookup = MemberLookup(
-            by_card=await importing.members_by_card(conn, cards) if cards else {},
-            by_external_id=(
-                await importing.members_by_external_id(conn, job.partner_id, external)
-                if external
-                else {}
-            ),
+            by_card=by_card,
+            by_external_id=by_external_id,
+            tiers=await tier_earning.earn_tiers(conn, members, clock.now()),
         )
         # priced in a worker thread: a gateway's event loop keeps serving meanwhile
         staged = await asyncio.to_thread(_price_batch, batch, terms, lookup)

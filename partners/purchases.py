@@ -1,7 +1,8 @@
 """A purchase earning points: the one path ``earnPoints``, ``earnQuote``, the bulk import, the
 demo seed and the benchmark share, so the same input always hashes, prices and posts the same
 way: the partner's earn rule version in force at the purchase's time, evaluated line by line
-(``partners.earn_rules``), its calculation kept in the transaction's details."""
+(``partners.earn_rules``) with the member's tier and membership multipliers
+(``partners.tiers.earning``), its calculation and tier kept in the transaction's details."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from partners.earn_rules.evaluation import (
     with_daily_cap,
 )
 from partners.earn_rules.rule_sets import RuleSet, in_force
+from partners.tiers import earning as tiers
+from partners.tiers.earning import EarnTier
 
 
 def purchase_body(
@@ -70,15 +73,21 @@ def day_cap(rule_set: RuleSet, occurred_at: datetime) -> earning.DayCap | None:
     return earning.DayCap(limit, start, end)
 
 
-def earn_details(calculation: Calculation) -> dict[str, Any]:
-    """What the transaction keeps of how its points were computed (``earn_rules.record``)."""
-    return record.details(calculation)
+def earn_details(calculation: Calculation, tier: EarnTier = tiers.NONE) -> dict[str, Any]:
+    """What the transaction keeps of how its points were computed (``earn_rules.record``),
+    and the tier the member had (``tier``: name, version, source, multiplier)."""
+    kept = record.details(calculation)
+    if (used := tier.record()) is not None:
+        kept["tier"] = used
+    return kept
 
 
-def staged_details(rule_set: RuleSet, calculation: Calculation, at: datetime) -> dict[str, Any]:
+def staged_details(
+    rule_set: RuleSet, calculation: Calculation, at: datetime, tier: EarnTier = tiers.NONE
+) -> dict[str, Any]:
     """An imported line's details: as a single earn's, and the day cap for the import's SQL
     to apply (it replaces ``dailyCap`` with what the cap did, as the earn function does)."""
-    kept = earn_details(calculation)
+    kept = earn_details(calculation, tier)
     cap = day_cap(rule_set, at)
     if cap is not None:
         kept["dailyCap"] = {
@@ -98,10 +107,12 @@ async def quote(
     lines: Sequence[rules.Line],
     at: datetime,
 ) -> Calculation:
-    """What an earn of this purchase would give at ``at``: the daily cap counted on the
-    member's earns so far (a concurrent earn may still take the room first)."""
+    """What an earn of this purchase would give at ``at``: the member's tier multipliers, the
+    daily cap counted on the member's earns so far (a concurrent earn may still take the room
+    first)."""
     rule_set = rule_set_at(await earn_rule_cache.versions(conn, partner_id), at)
-    calculation = calculate(rule_set, money, lines)
+    tier = await tiers.earn_tier(conn, member_id, at)
+    calculation = calculate(rule_set, money, lines, tier.multipliers)
     cap = day_cap(rule_set, at)
     if cap is None:
         return calculation
@@ -124,12 +135,15 @@ async def earn_purchase(
     now: datetime,
     multipliers: Sequence[Multiplier] = (),
 ) -> Outcome:
-    """Price the purchase with the rule version in force at ``occurred_at`` and post the earn
-    (one round trip); priced again once if the version changed since it was read."""
+    """Price the purchase with the rule version in force at ``occurred_at`` and the tier the
+    member has now (``multipliers``: more of them, campaigns'), and post the earn (one round
+    trip, and one more to read the tier once the program has tiers or memberships); priced
+    again once if the version changed since it was read."""
+    tier = await tiers.earn_tier(conn, member_id, now)
     for fresh in (False, True):
         versions = await earn_rule_cache.versions(conn, partner_id, fresh=fresh)
         rule_set = rule_set_at(versions, occurred_at)
-        calculation = calculate(rule_set, money, lines, multipliers)
+        calculation = calculate(rule_set, money, lines, [*tier.multipliers, *multipliers])
         try:
             return await earning.earn(
                 conn,
@@ -142,7 +156,7 @@ async def earn_purchase(
                 order_id=order_id,
                 occurred_at=occurred_at,
                 now=now,
-                details=earn_details(calculation),
+                details=earn_details(calculation, tier),
                 rule_set_id=rule_set.id,
                 day_cap=day_cap(rule_set, occurred_at),
             )

@@ -11,6 +11,7 @@ all while the program never had a ladder or a membership catalogue (known per da
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,3 +66,25 @@ async def earn_tier(conn: Conn, member_id: int, at: datetime) -> EarnTier:
             ladder, earned=row.tier, review_at=row.review_at, memberships=memberships, at=at
         )
     return EarnTier(current, tuple(standing.multipliers(current, memberships, at)))
+
+
+async def earn_tiers(conn: Conn, member_ids: Iterable[int], at: datetime) -> dict[int, EarnTier]:
+    """``earn_tier`` for many members at once (an import's batch): three statements; the
+    members without a tier or membership are left out (they earn with ``NONE``)."""
+    ids = sorted(set(member_ids))
+    if not ids or not await _has_program(conn):
+        return {}
+    ladder = await repo.ladder_at(conn, at)
+    rows = await repo.tier_rows(conn, ids)
+    held = await repo.memberships_of(conn, ids, ending_after=at)
+    found = {}
+    for member in ids:
+        running = [m for m in held[member] if m.active(at)]
+        row = rows.get(member, repo.TierRow())
+        current = None
+        if ladder is not None:
+            current = standing.standing(
+                ladder, earned=row.tier, review_at=row.review_at, memberships=running, at=at
+            )
+        found[member] = EarnTier(current, tuple(standing.multipliers(current, running, at)))
+    return found
