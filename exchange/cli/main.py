@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from exchange.cli import database, importing, keys, partners, report, settle, tiers, webhooks
+from exchange.cli.earn_rules import earn_rules
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
 from exchange.cli.worker import worker
@@ -27,6 +28,7 @@ app.command()(worker)
 app.command()(settle.audit)
 app.add_typer(database.app, name="db")
 app.add_typer(keys.app, name="keys")
+partners.app.command("earn-rules")(earn_rules)
 app.add_typer(partners.app, name="partners")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(settle.app, name="settle")

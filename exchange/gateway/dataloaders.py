@@ -10,8 +10,9 @@ from strawberry.dataloader import DataLoader
 from exchange.kit import clock
 from exchange.kit.db import Conn, Pool, connection, transaction
 from exchange.ledger import queries
-from partners import burn_rule_store, prepaid, registry
+from partners import burn_rule_store, earn_rule_versions, prepaid, registry
 from partners.burn_rules.rule_sets import RuleSet
+from partners.earn_rules.rule_sets import RuleSet as EarnRuleSet
 
 from .auth import Principal
 
@@ -32,8 +33,8 @@ def _loader(pool: Pool, fetch: Fetch[T]) -> DataLoader[int, T | None]:
 
 
 class Loaders:
-    """Members, transactions, holds, partners, their prices and prepaid allowances, as the
-    principal may see them."""
+    """Members, transactions, holds, partners, their prices, prepaid allowances and earn
+    rules, as the principal may see them."""
 
     def __init__(self, pool: Pool, principal: Principal) -> None:
         # a member sees its own member, transactions and holds, and every partner by name
@@ -61,11 +62,16 @@ class Loaders:
             visible = [i for i in ids if own is None and (scope is None or i == scope)]
             return await prepaid.allowances_of(conn, visible) if visible else {}
 
+        async def earn_rules(conn: Conn, ids: list[int]) -> dict[int, list[EarnRuleSet]]:
+            visible = [i for i in ids if own is None and (scope is None or i == scope)]
+            return await earn_rule_versions.versions_of(conn, visible) if visible else {}
+
         self.members = _loader(pool, members)
         self.transactions = _loader(pool, transactions)
         self.holds = _loader(pool, holds)
         self.partners = _loader(pool, partners)
         self.prepaid = _loader(pool, allowances)
+        self.earn_rules = _loader(pool, earn_rules)
 
         async def prices(keys: list[PriceKey]) -> Sequence[list[registry.Price] | None]:
             """Price lists by (partner, first): staff see all, a partner only its own."""

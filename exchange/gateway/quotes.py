@@ -9,7 +9,7 @@ from exchange.kit.ids import expect_global_id
 from exchange.kit.money import round_to_minor
 from exchange.ledger import queries
 from exchange.ledger.errors import MemberNotFound
-from partners import registry, rules
+from partners import purchases, registry
 from partners.burn_rules import evaluation, explain
 
 from .auth import require_partner
@@ -17,7 +17,7 @@ from .burn_limits import limits_now
 from .context import Info
 from .types.common import Money, MoneyInput
 from .types.inputs import LineInput, parse_amount, parse_lines
-from .types.quotes import BurnLimit, BurnQuote, BurnQuoteStep, EarnQuote, EarnQuoteLine
+from .types.quotes import BurnLimit, BurnQuote, BurnQuoteStep, EarnQuote
 
 
 def _member_id(global_id: str) -> int:
@@ -35,24 +35,16 @@ async def earn_quote(
     currency = ctx.settings.currency
     money, basket = parse_amount(amount, currency), parse_lines(lines, currency)
     now = clock.now()
+    db_id = _member_id(member_id)
     async with transaction(ctx.pool) as conn:
-        found = await queries.member_summaries(
-            conn, [_member_id(member_id)], partner_id=partner_id, now=now
-        )
+        found = await queries.member_summaries(conn, [db_id], partner_id=partner_id, now=now)
         if not found:
             raise MemberNotFound("no member with this id", field=["memberId"])
-        terms = await registry.issuer_terms(conn, partner_id, now)
-    earned = rules.earn_points(money.amount, basket, terms.earn_rate)
-    return EarnQuote(
-        points=sum(line.points for line in earned),
-        rate=format(terms.earn_rate.normalize(), "f"),
-        lines=[
-            EarnQuoteLine(
-                category=line.category, amount=Money.of(line.amount, currency), points=line.points
-            )
-            for line in earned
-        ],
-    )
+        await registry.issuer_terms(conn, partner_id, now)  # suspended, or no price: as an earn
+        calculation = await purchases.quote(
+            conn, partner_id=partner_id, member_id=db_id, money=money, lines=basket, at=now
+        )
+    return EarnQuote.of(calculation)
 
 
 async def burn_quote(info: Info, member_id: str, amount: MoneyInput) -> BurnQuote:

@@ -33,6 +33,7 @@ from .run_expiry import run_expiry
 from .run_settlement import run_settlement
 from .send_test_webhook import send_test_webhook
 from .set_burn_rules import set_burn_rules
+from .set_earn_rules import set_earn_rules
 from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
 from .transfer_points import transfer_points
@@ -48,8 +49,8 @@ class Mutation:
     )
     earn_points = strawberry.mutation(
         resolver=earn_points,
-        description="Credit points for a purchase: floor(amount x the partner's earn rate at"
-        " occurredAt), per line.",
+        description="Credit points for a purchase by the partner's earn rules in force at"
+        " occurredAt: floor(amount x rate(category) x multipliers) per line, caps after.",
     )
     reverse_earn = strawberry.mutation(
         resolver=reverse_earn,
@@ -106,6 +107,13 @@ class Mutation:
         resolver=set_partner_prices,
         description="Set a partner's issue price and redemption value from an instant on"
         " (admin); prices already used by entries never change.",
+    )
+    set_earn_rules = strawberry.mutation(
+        resolver=set_earn_rules,
+        description="Add a partner's next earn rule version (admin): base and category rates,"
+        " excluded categories, minimum purchase, caps per transaction and per member per day,"
+        " in force from effectiveFrom on. Versions are never edited; each earn records the"
+        " version it used.",
     )
     set_burn_rules = strawberry.mutation(
         resolver=set_burn_rules,

@@ -6,13 +6,16 @@ import strawberry
 
 from exchange.kit import clock
 from exchange.kit.db import transaction
-from exchange.kit.money import parse_money
+from exchange.kit.errors import InvalidInput
+from exchange.kit.money import Money
 from exchange.ledger import earning
 from exchange.ledger.errors import TransactionNotFound
 from exchange.ledger.outcome import Outcome
+from partners import returns, rules
 
 from ..context import Context, Info
 from ..types.common import MoneyInput
+from ..types.inputs import LineInput, parse_amount, parse_lines
 from .common import (
     OutcomePayload,
     decode_id,
@@ -27,7 +30,14 @@ from .common import (
 class ReverseEarnInput:
     transaction_id: strawberry.ID = strawberry.field(description="The EARN to reverse.")
     amount: MoneyInput | None = strawberry.field(
-        default=None, description="The returned amount; absent: all that is left of the purchase."
+        default=None,
+        description="The returned amount, taken back in proportion; absent (and no lines): all"
+        " that is left of the purchase.",
+    )
+    lines: list[LineInput] | None = strawberry.field(
+        default=None,
+        description="The returned basket lines instead of an amount: each takes back its points"
+        " at the rate the earn used for its category (an excluded line takes nothing back).",
     )
     idempotency_key: str
 
@@ -41,21 +51,29 @@ class ReverseEarnPayload(OutcomePayload):
     )
 
 
+def _body(entry_id: int, money: Money | None, lines: list[rules.Line] | None) -> dict[str, object]:
+    body: dict[str, object] = {
+        "transactionId": entry_id,
+        "amount": None if money is None else money.as_json(),
+    }
+    if lines is not None:  # only then: a key used before lines existed keeps its hash
+        body["lines"] = [[line.category, format(line.amount, "f")] for line in lines]
+    return body
+
+
 async def _reverse(ctx: Context, partner_id: int, data: ReverseEarnInput) -> Outcome:
     entry_id = decode_id(data.transaction_id, "Transaction", TransactionNotFound, "transactionId")
-    money = None
-    if data.amount is not None:
-        money = parse_money(
-            data.amount.amount, data.amount.currency, program_currency=ctx.settings.currency
-        )
+    currency = ctx.settings.currency
+    money = None if data.amount is None else parse_amount(data.amount, currency)
+    lines = None
+    if data.lines is not None:
+        if money is not None:
+            raise InvalidInput("give an amount or lines, not both", field=["lines"])
+        lines = parse_lines(data.lines, currency)
+        if not lines:
+            raise InvalidInput("give at least one line", field=["lines"])
     request = ledger_request(
-        ctx,
-        data.idempotency_key,
-        "reverseEarn",
-        {
-            "transactionId": entry_id,
-            "amount": None if money is None else money.as_json(),
-        },
+        ctx, data.idempotency_key, "reverseEarn", _body(entry_id, money, lines)
     )
     async with transaction(ctx.pool) as conn:
         return await earning.reverse_earn(
@@ -65,6 +83,7 @@ async def _reverse(ctx: Context, partner_id: int, data: ReverseEarnInput) -> Out
             transaction_id=entry_id,
             amount=None if money is None else money.amount,
             now=clock.now(),
+            priced=None if lines is None else returns.lines_pricer(lines),
         )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.kit.errors import InvalidInput
 from exchange.kit.ids import to_global_id
@@ -16,6 +17,7 @@ from partners import keys, prepaid, registry
 from ..context import Info
 from .burn_rules import BurnRuleSet
 from .common import Money, Node, described
+from .earn_rules import EarnRules
 
 
 @strawberry.enum(description="What an API key may do.")
@@ -117,7 +119,8 @@ class Partner(Node):
     name: str
     status: PartnerStatus
     earn_rate: str = strawberry.field(
-        description="Points per whole unit of money spent, as a decimal string."
+        description="The base rate it was created with (its version 1 earn rules), points per"
+        " whole unit of money; `earnRules` has the rules in force."
     )
     point_validity_days: int | None = strawberry.field(
         description="How long the points this partner issues stay valid; null: no expiry."
@@ -154,6 +157,16 @@ class Partner(Node):
     async def prepaid(self, info: Info) -> PrepaidAccount | None:
         found = await info.context.loaders.prepaid.load(self.partner_id)
         return None if found is None else PrepaidAccount.of(found)
+
+    @described(
+        "Its earn rules: the version in force now and every version. Staff see every"
+        " partner's, a partner only its own: null otherwise."
+    )
+    async def earn_rules(self, info: Info) -> EarnRules | None:
+        found = await info.context.loaders.earn_rules.load(self.partner_id)
+        if found is None:
+            return None
+        return EarnRules.of(found, info.context.settings.currency, clock.now())
 
     @described(
         "The partner's prices, the latest effective first (future ones included); `first` is"

@@ -3,29 +3,90 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 
 from partners.burn_rules import explain
+from partners.earn_rules import explain as earn_explain
+from partners.earn_rules.evaluation import Calculation
 
 from .common import Money
+from .earn_rules import EarnRule, EarnRuleStep
 
 
 @strawberry.type(description="One basket line and the points it would earn.")
 class EarnQuoteLine:
     category: str
     amount: Money
-    points: int
+    points: int = strawberry.field(
+        description="What the line earns after the caps (the lines add up to the quote's"
+        " points; capped points are shared over the lines in proportion)."
+    )
+    points_before_caps: int = strawberry.field(
+        description="floor(amount x rate x multiplier): the line's points before any cap."
+    )
+    rule: EarnRule = strawberry.field(
+        description="Where the rate comes from: BASE_RATE, CATEGORY_RATE or EXCLUDED_CATEGORY."
+    )
+    rate: str = strawberry.field(description="The rate the line earns at, per unit of money.")
+    multiplier: str = strawberry.field(
+        description="Tier and campaign multipliers on the line, multiplied (1: none)."
+    )
+    exact_points: str = strawberry.field(
+        description="amount x rate x multiplier before rounding down, as a decimal string."
+    )
 
 
 @strawberry.type(description="The points an earnPoints with this basket would give now.")
 class EarnQuote:
     points: int
-    rate: str = strawberry.field(description="The partner's earn rate in force, per unit.")
+    rate: str = strawberry.field(description="The base rate in force, per unit of money.")
     lines: list[EarnQuoteLine] = strawberry.field(
-        description="Per line (the whole amount as one line when none were given). No tier or"
-        " campaign multipliers exist yet."
+        description="Per line (the whole amount as one line, `purchase`, when none were given)."
     )
+    points_before_caps: int = strawberry.field(description="The lines' points before any cap.")
+    rule_version: int = strawberry.field(
+        description="The partner's earn rule version in force now (the earn records it)."
+    )
+    rule_effective_from: datetime = strawberry.field(description="When that version started.")
+    explanation: list[EarnRuleStep] = strawberry.field(
+        description="The rules in the order they apply: minimum purchase, multipliers, each"
+        " line's rate rounded down, then the caps per transaction and per member per day. An"
+        " earn of the same basket records the same calculation."
+    )
+
+    @classmethod
+    def of(cls, calculation: Calculation) -> EarnQuote:
+        assert calculation.version is not None and calculation.effective_from is not None
+        currency = calculation.currency
+        lines = [
+            EarnQuoteLine(
+                category=line.category,
+                amount=Money.of(line.amount, currency),
+                points=granted,
+                points_before_caps=line.points,
+                rule=EarnRule.of(line.rule),
+                rate=_number(line.rate),
+                multiplier=_number(line.multiplier),
+                exact_points=_number(line.exact),
+            )
+            for line, granted in zip(calculation.lines, calculation.granted, strict=True)
+        ]
+        return cls(
+            points=calculation.points,
+            rate=_number(calculation.base_rate),
+            lines=lines,
+            points_before_caps=calculation.points_before_caps,
+            rule_version=calculation.version,
+            rule_effective_from=calculation.effective_from,
+            explanation=[EarnRuleStep.of(step) for step in earn_explain.steps(calculation)],
+        )
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 @strawberry.enum(description="A limit on the points a burn may use, in the order burns meet them.")
