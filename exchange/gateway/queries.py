@@ -14,7 +14,7 @@ from exchange.kit.ids import expect_global_id, from_global_id
 from exchange.ledger import importing, members, queries
 from partners import keys, registry
 
-from . import quotes, settlement_queries, webhook_queries
+from . import quotes, settlement_queries, tier_queries, webhook_queries
 from .auth import require_admin, require_partner, require_staff
 from .context import Info
 from .types.common import MoneyInput, Node, described
@@ -28,6 +28,7 @@ from .types.quotes import BurnQuote, EarnQuote
 from .types.reports import LiabilityReport, liability_report
 from .types.rewards import Reward, RewardConnection, rewards
 from .types.settlement import SettlementBatch, SettlementBatchConnection
+from .types.tiers import MembershipCatalogue, TierLadder
 from .types.transactions import Transaction, TransactionConnection, transaction_page
 from .types.viewer import Viewer, viewer
 from .types.webhooks import (
@@ -165,6 +166,21 @@ class Query:
         self, info: Info, member_id: strawberry.ID, amount: MoneyInput
     ) -> BurnQuote:
         return await quotes.burn_quote(info, member_id, amount)
+
+    tier_ladder: TierLadder | None = strawberry.field(
+        resolver=tier_queries.tier_ladder,
+        description="The version of the program's tiers in force at `at` (default: now); null"
+        " when none is.",
+    )
+    tier_ladders: list[TierLadder] = strawberry.field(
+        resolver=tier_queries.tier_ladders,
+        description="Every version of the program's tiers, the latest first (some may start"
+        " later).",
+    )
+    membership_plans: MembershipCatalogue | None = strawberry.field(
+        resolver=tier_queries.membership_plans,
+        description="The paid membership plans on sale at `at` (default: now).",
+    )
 
     rewards: RewardConnection = strawberry.field(
         resolver=rewards,

@@ -1,5 +1,5 @@
 """The dashboard's figures: balances, their value in money, points expiring soon, and the
-tier when tiers exist.
+member's tier with the way to the next one (once the program has tiers).
 
 The value of the balance: the available points times the redemption value a point has now
 at each active partner (what the partner is paid per point redeemed there), rounded down to
@@ -18,6 +18,7 @@ from exchange.kit.db import Conn
 from exchange.kit.money import MINOR_UNITS
 from exchange.ledger import queries
 from exchange.portal.directory import Listing, listings
+from partners.tiers import progress
 
 SOON = (30, 90)
 """Days ahead for which the dashboard totals the points that will expire."""
@@ -34,7 +35,7 @@ class Worth:
 
 @dataclass(frozen=True)
 class TierProgress:
-    """A member's tier and the way to the next one (tiers are program rules, issue 7)."""
+    """A member's tier and the way to the next one (``partners.tiers.progress``)."""
 
     name: str
     multiplier: Decimal
@@ -95,10 +96,20 @@ async def expiring_soon(conn: Conn, member_id: int, now: datetime) -> dict[int, 
     return {days: int(row[f"d{days}"]) for days in SOON}
 
 
-async def tier_progress(conn: Conn, member_id: int) -> TierProgress | None:
-    """The member's tier, once the program has tiers (issue 7 is building them); until then
-    None, and the dashboard leaves the section out."""
-    return None
+async def tier_progress(conn: Conn, member_id: int, now: datetime) -> TierProgress | None:
+    """The tier that applies to the member now and its qualifying points; None while the
+    program has no tiers (or the member none), and the dashboard leaves the section out."""
+    found = await progress.tier_progress(conn, member_id, now)
+    if found is None:
+        return None
+    level, after = found.standing.level, found.next_tier
+    return TierProgress(
+        name=level.name,
+        multiplier=level.multiplier,
+        qualifying_points=found.qualifying_points,
+        next_name=None if after is None else after.name,
+        next_threshold=None if after is None else after.threshold,
+    )
 
 
 async def overview(conn: Conn, member_id: int, *, now: datetime) -> Overview | None:
@@ -110,5 +121,5 @@ async def overview(conn: Conn, member_id: int, *, now: datetime) -> Overview | N
         summary=summary,
         expiring=await expiring_soon(conn, member_id, now),
         worth=worth_of(summary.available, await listings(conn, now=now)),
-        tier=await tier_progress(conn, member_id),
+        tier=await tier_progress(conn, member_id, now),
     )

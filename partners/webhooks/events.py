@@ -23,7 +23,9 @@ EVENT_TYPES: dict[str, str] = {
     "points.expired": "points this partner issued that expired (runExpiry, exchange expire)",
     "member.login_code": "a one-time login code for a member this partner enrolled, to send"
     " by e-mail or SMS (with EXCHANGE_LOGIN_CODE_SENDER=webhook)",
-    "member.tier_changed": "a member's tier changed (not emitted yet)",
+    "member.tier_changed": "the tier that applies to a member this partner enrolled changed"
+    " (an earn reached a threshold, a review after the grace, a paid membership sold or"
+    " ended)",
     "settlement.batch_ready": "a settlement batch to review (not emitted yet)",
     "settlement.batch_paid": "a settlement batch paid (not emitted yet)",
 }

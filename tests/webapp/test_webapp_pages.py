@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from web_client import Web
 from webapp_support import Program, base_time
 
 from exchange.kit.db import transaction
 from exchange.ledger import members
+from partners.tiers import checks, setting
 
 PAGES = (
     "/app",
@@ -49,11 +51,46 @@ async def test_log_in_with_a_code_see_every_page_and_log_out(program: Program, w
         assert page.status_code == 200, (path, page.text)
         assert '<html lang="en">' in page.text
     assert "<svg" in (await ana.get("/app/chart")).text
+    assert "Your tier" not in dashboard.text  # no tiers in the program: no section
     assert "Fuel Station" in (await ana.get("/app/partners")).text
     await ana.get("/app")
     logged_out = await ana.post("/app/logout", {})
     assert logged_out.headers["location"] == "/app/login"
     assert (await ana.get("/app")).headers["location"] == "/app/login"
+
+
+async def test_the_dashboard_shows_the_tier_and_the_way_to_the_next(
+    program: Program, web: Web
+) -> None:
+    await _two_members(program)  # ana: 1,200 points earned
+    async with transaction(program.pool) as conn:
+        await setting.set_tiers(
+            conn,
+            checks.ladder(
+                [
+                    checks.NewLevel("Silver", 1000, Decimal("1.25"), "Priority line"),
+                    checks.NewLevel("Gold", 5000, Decimal("1.5"), "Lounge"),
+                ],
+                window=timedelta(days=365),
+                review_every=timedelta(days=90),
+                grace_days=14,
+            ),
+            effective_from=None,
+            caller="admin",
+            key="tiers",
+            actor="test",
+            now=base_time() - timedelta(days=1),
+        )
+    fuel = await program.partner("GROCER")
+    ana = await program.member(fuel, email="ana2@example.com")
+    await program.ledger.earn(ana, fuel, "1200.00", now=base_time())  # reaches Silver
+    client = web()
+    await client.log_in("ana2@example.com")
+    page = (await client.get("/app")).text
+    assert "Your tier" in page and "<strong>Silver</strong>" in page
+    assert "\u00d71.25" in page  # the multiplication sign
+    assert "1,200 of 5,000 qualifying points to Gold" in page
+    assert 'aria-valuenow="1200"' in page and "width: 24.0%" in page
 
 
 async def test_the_session_cookie_is_httponly_and_lax(program: Program, web: Web) -> None:

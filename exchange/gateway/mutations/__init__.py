@@ -31,11 +31,14 @@ from .revoke_api_key import revoke_api_key
 from .rotate_webhook_secret import rotate_webhook_secret
 from .run_expiry import run_expiry
 from .run_settlement import run_settlement
+from .sell_membership import sell_membership
 from .send_test_webhook import send_test_webhook
 from .set_burn_rules import set_burn_rules
 from .set_earn_rules import set_earn_rules
+from .set_membership_plans import set_membership_plans
 from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
+from .set_tiers import set_tiers
 from .transfer_points import transfer_points
 from .update_reward import update_reward
 from .update_webhook_endpoint import update_webhook_endpoint
@@ -120,6 +123,22 @@ class Mutation:
         description="Add a version of a partner's burn rules from an instant on (admin): point"
         " value, the share of a basket points may pay, a minimum basket and minimum points,"
         " or no redemption at all.",
+    )
+    set_tiers = strawberry.mutation(
+        resolver=set_tiers,
+        description="Add a version of the program's tiers from an instant on (admin):"
+        " thresholds of qualifying points over a rolling window, each tier's earn multiplier"
+        " and benefits, the review period and its grace.",
+    )
+    set_membership_plans = strawberry.mutation(
+        resolver=set_membership_plans,
+        description="Add a version of the paid membership plans on sale (admin): a tier or an"
+        " earn multiplier for a term, at a price.",
+    )
+    sell_membership = strawberry.mutation(
+        resolver=sell_membership,
+        description="Sell a member a membership plan on sale now (partner keys): the tier or"
+        " multiplier applies at once for its term; the partner owes its price (settlement).",
     )
     set_partner_billing = strawberry.mutation(
         resolver=set_partner_billing,

@@ -16,6 +16,7 @@ from ..auth import Principal
 from ..context import Info
 from .common import Node, described
 from .scalars import Duration
+from .tiers import Tier, member_tier
 from .transactions import TransactionConnection, transaction_page
 
 NINETY_DAYS = Duration(timedelta(days=90))
@@ -25,12 +26,6 @@ NINETY_DAYS = Duration(timedelta(days=90))
 class MemberStatus(enum.Enum):
     ACTIVE = "ACTIVE"
     CLOSED = "CLOSED"
-
-
-@strawberry.type(description="A membership tier. No tiers exist yet.")
-class Tier:
-    name: str
-    multiplier: str = strawberry.field(description="Earn multiplier as a decimal string.")
 
 
 @strawberry.type(description="Points that expire at one instant unless spent first.")
@@ -68,11 +63,14 @@ class Member(Node):
         description="Staff and the member itself only; null for partners."
     )
     created_at: datetime
-    tier: Tier | None = strawberry.field(
-        default=None,
-        description="The member's tier. Always null for now: no tiers are defined yet.",
-    )
     member_id: strawberry.Private[int]
+
+    @described(
+        "The member's tier now: the higher of the tier its qualifying points earned and a"
+        " running paid membership's; null when the program has no tiers or the member none."
+    )
+    async def tier(self, info: Info) -> Tier | None:
+        return await member_tier(info, self.member_id)
 
     @described("Spendable points that expire within `within` from now.")
     async def expiring_points(
