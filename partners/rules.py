@@ -1,7 +1,8 @@
-"""Earn rules as pure functions over plain values (no SQL): worked examples test them.
+"""Basket lines and the floor of points, pure (no SQL): worked examples test them.
 
-Issue 3 has one flat rate per partner; category rates, exclusions, caps and campaigns come
-with the program rules.
+``earn_points`` is one flat rate on every line (what a partner's version 1 earn rules say);
+the earn rules as data (category rates, exclusions, minimum purchase, multipliers, caps)
+are ``partners.earn_rules``, and every earn is priced by them through ``partners.purchases``.
 """
 
 from __future__ import annotations
