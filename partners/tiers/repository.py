@@ -38,6 +38,7 @@ class TierRow:
     tier: str | None = None
     review_at: datetime | None = None
     shown: str | None = None
+    shown_until: datetime | None = None
 
 
 def _level(kept: dict[str, Any]) -> Level:
@@ -181,11 +182,12 @@ async def insert_catalogue(
 
 async def tier_rows(conn: Conn, member_ids: Sequence[int]) -> dict[int, TierRow]:
     cur = await conn.execute(
-        "SELECT member_id, tier, review_at, shown FROM member_tiers WHERE member_id = ANY(%s)",
+        "SELECT member_id, tier, review_at, shown, shown_until FROM member_tiers"
+        " WHERE member_id = ANY(%s)",
         (list(member_ids),),
     )
     return {
-        row["member_id"]: TierRow(row["tier"], row["review_at"], row["shown"])
+        row["member_id"]: TierRow(row["tier"], row["review_at"], row["shown"], row["shown_until"])
         for row in await cur.fetchall()
     }
 

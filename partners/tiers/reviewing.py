@@ -125,10 +125,12 @@ async def review_members(
         for member, review_at in due.items()
     }
     await _write(conn, decided, now)
-    changed = [member for member, decision in decided.items() if decision.changed]
-    sent = await repo.announce(conn, changed, reason="REVIEW", effective_at=as_of, now=now)
+    ended = {m for m in member_ids if (until := rows[m].shown_until) and until <= as_of}
+    by_review = [m for m in member_ids if m in decided and (decided[m].changed or m not in ended)]
+    sent = await repo.announce(conn, by_review, reason="REVIEW", effective_at=as_of, now=now)
+    by_end = [m for m in member_ids if m not in by_review]
     sent += await repo.announce(
-        conn, member_ids, reason="MEMBERSHIP_ENDED", effective_at=as_of, now=now
+        conn, by_end, reason="MEMBERSHIP_ENDED", effective_at=as_of, now=now
     )
     return list(decided.values()), sent
 
