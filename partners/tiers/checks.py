@@ -113,12 +113,15 @@ def ladder(
         if level.name.casefold() in {seen.name.casefold() for seen in checked}:
             raise InvalidInput(f"two tiers are named {level.name}", field=["tiers", str(index)])
         checked.append(level)
-    if not 0 <= grace_days <= MAX_DAYS:
-        raise InvalidInput(f"graceDays is 0 to {MAX_DAYS}", field=["graceDays"])
+    review_every_days = days(review_every, ["reviewEvery"])
+    if not 0 <= grace_days < review_every_days:
+        raise InvalidInput(
+            "graceDays is 0 or more and shorter than the review period", field=["graceDays"]
+        )
     return NewLadder(
         levels=tuple(checked),
         window_days=days(window, ["window"]),
-        review_every_days=days(review_every, ["reviewEvery"]),
+        review_every_days=review_every_days,
         grace_days=grace_days,
     )
 

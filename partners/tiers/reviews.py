@@ -6,10 +6,16 @@ member by its qualifying points then:
 
 - at or above its tier: the tier is kept (or raised) and comes up again one ``review_every``
   after the review date it was due at (whole periods, so a late run keeps the cadence);
-- below it, within the grace (``as_of`` before ``review_at + grace``): nothing changes yet;
-  the member may still earn its way back before the grace ends;
+- below it, within the grace (``as_of`` before the review date plus ``grace``): nothing
+  changes yet; the member may still earn its way back before the grace ends;
 - below it once the grace is over: down to the tier its points reach (maybe none), which
   comes up for review one ``review_every`` later.
+
+The review date is the latest date of the tier's cadence at or before ``as_of`` (the date it
+was due, or, for a run that comes whole periods late, the last date it would have been
+reviewed at): a late run never lowers a member sooner than a grace after it. The grace is
+shorter than the review period (``checks.ladder``), so a member in its grace is lowered
+before its next review date comes.
 """
 
 from __future__ import annotations
@@ -52,6 +58,11 @@ def _next_review(
     return following
 
 
+def _latest_due(ladder: Ladder, review_at: datetime, as_of: datetime) -> datetime:
+    """The latest date of the cadence that started at ``review_at``, at or before ``as_of``."""
+    return review_at + ladder.review_every * ((as_of - review_at) // ladder.review_every)
+
+
 def review(
     ladder: Ladder, *, earned: str | None, review_at: datetime, qualifying: int, as_of: datetime
 ) -> Decision:
@@ -62,6 +73,7 @@ def review(
     if rank_of(reached) >= rank_of(current):
         outcome = Outcome.RAISED if rank_of(reached) > rank_of(current) else Outcome.KEPT
         return Decision(outcome, reached, _next_review(ladder, reached, review_at, as_of))
-    if as_of < review_at + ladder.grace:
-        return Decision(Outcome.IN_GRACE, current, review_at)
+    due = _latest_due(ladder, review_at, as_of)
+    if as_of < due + ladder.grace:
+        return Decision(Outcome.IN_GRACE, current, due)
     return Decision(Outcome.LOWERED, reached, _next_review(ladder, reached, as_of, as_of))

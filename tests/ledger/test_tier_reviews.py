@@ -139,8 +139,11 @@ async def test_a_paid_membership_grants_gold_until_it_ends(program: Program) -> 
     assert [(e["from"], e["to"], e["reason"]) for e in await program.tier_events(member)] == [
         ("Blue", "Silver", "QUALIFIED"),
         ("Silver", "Gold", "MEMBERSHIP_SOLD"),
-        ("Gold", "Blue", "MEMBERSHIP_ENDED"),  # a year on, its Silver points left the window
+        ("Gold", "Silver", "MEMBERSHIP_ENDED"),
     ]
+    # its Silver points left the window a day ago: Silver holds through the grace after the
+    # last review date of its cadence (day 360), to day 374
+    assert before_end.in_grace == 1
 
 
 async def test_the_worker_reviews_at_start_and_then_every_period(program: Program) -> None:

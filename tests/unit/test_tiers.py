@@ -170,6 +170,12 @@ def test_a_member_below_its_threshold_is_lowered_only_once_the_grace_is_over() -
     assert lowered.changed
 
 
+def test_a_late_run_counts_the_grace_from_the_last_review_date_it_missed() -> None:
+    late = review(4999, REVIEW_AT + 65 * DAY)  # due on the 1st, then the 31st, then the 61st
+    assert (late.outcome, late.review_at) == (Outcome.IN_GRACE, REVIEW_AT + 60 * DAY)
+    assert review(4999, REVIEW_AT + 74 * DAY).outcome is Outcome.LOWERED
+
+
 def test_a_member_lowered_below_every_threshold_above_zero_keeps_no_review() -> None:
     lowered = review(300, REVIEW_AT + 20 * DAY)
     assert (lowered.outcome, lowered.level, lowered.review_at) == (Outcome.LOWERED, BLUE, None)
@@ -216,6 +222,9 @@ def test_a_new_ladder_lists_tiers_from_the_lowest_threshold_up() -> None:
     with pytest.raises(InvalidInput) as error:
         checks.ladder([], window=DAY / 2, review_every=DAY, grace_days=0)
     assert error.value.field == ["window"]
+    with pytest.raises(InvalidInput) as error:
+        check_ladder(new_level("Gold", 5000), grace=30)  # the grace is shorter than a period
+    assert error.value.field == ["graceDays"]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "100.5", "1.23456", "x", "NaN"])
