@@ -4,7 +4,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import exchange.portal.models  # noqa: F401
-import partners.redemption_models  # noqa: F401
+import partners.redemption_models
+import partners.tiers.models  # noqa: F401
 import settlement.models  # noqa: F401
 from exchange.kit.db import Base
 
