@@ -180,6 +180,16 @@ async def test_a_partner_sells_gold_for_12_months(
     assert sold["member"]["tier"]["validUntil"] == sold["membership"]["endsAt"]
     assert await till.ok("sellMembership", sale, fields) == sold  # sold once
     assert await earn(till, member, "100.00") == 150  # x1.5 at Gold
+    quote = await till.data(
+        'query($id: ID!) { earnQuote(memberId: $id, amount: {amount: "10.00", currency:'
+        ' "EUR"}) { points lines { multiplier } explanation { rule message } } }',
+        {"id": member_gid(member)},
+    )
+    assert quote["earnQuote"]["points"] == 15
+    assert quote["earnQuote"]["lines"] == [{"multiplier": "1.5"}]
+    assert {"rule": "MULTIPLIER", "message": "x1.5 (tier:Gold) on every line"} in quote[
+        "earnQuote"
+    ]["explanation"]
 
     unknown = await till.refused(
         "sellMembership", {**sale, "plan": "PLATINUM", "idempotencyKey": "x"}
