@@ -356,12 +356,18 @@ async def insert_membership(
 
 
 async def sold(
-    conn: Conn, *, ids: Sequence[int] = (), member_id: int | None = None, limit: int = 100
+    conn: Conn,
+    *,
+    ids: Sequence[int] = (),
+    member_id: int | None = None,
+    ending_after: datetime | None = None,
+    limit: int = 100,
 ) -> list[Sold]:
-    """Memberships by id, or a member's, newest first."""
+    """Memberships by id, or a member's (those ending after ``ending_after``), newest first."""
     cur = await conn.execute(
         f"SELECT {_SOLD} FROM memberships m JOIN membership_catalogues c ON c.id = m.catalogue_id"
-        " WHERE m.id = ANY(%s) OR m.member_id = %s ORDER BY m.id DESC LIMIT %s",
-        (list(ids), member_id, limit),
+        " WHERE (m.id = ANY(%s) OR m.member_id = %s)"
+        " AND (%s::timestamptz IS NULL OR m.ends_at > %s) ORDER BY m.id DESC LIMIT %s",
+        (list(ids), member_id, ending_after, ending_after, limit),
     )
     return [_sold(row) for row in await cur.fetchall()]

@@ -179,6 +179,17 @@ async def test_a_partner_sells_gold_for_12_months(
     assert sold["member"]["tier"]["source"] == "PAID"
     assert sold["member"]["tier"]["validUntil"] == sold["membership"]["endsAt"]
     assert await till.ok("sellMembership", sale, fields) == sold  # sold once
+    again = {**sale, "idempotencyKey": "sale-2"}
+    extended = await till.ok("sellMembership", again, "membership { startsAt endsAt }")
+    assert extended["membership"]["startsAt"] == sold["membership"]["endsAt"]
+    held = await till.data(
+        "query($id: ID!) { member(id: $id) { memberships { planCode startsAt } } }",
+        {"id": member_gid(member)},
+    )
+    assert [m["startsAt"] for m in held["member"]["memberships"]] == [
+        sold["membership"]["endsAt"],
+        sold["membership"]["startsAt"],
+    ]
     assert await earn(till, member, "100.00") == 150  # x1.5 at Gold
     quote = await till.data(
         'query($id: ID!) { earnQuote(memberId: $id, amount: {amount: "10.00", currency:'

@@ -16,7 +16,7 @@ from ..auth import Principal
 from ..context import Info
 from .common import Node, described
 from .scalars import Duration
-from .tiers import Tier, member_tier
+from .tiers import Membership, Tier, member_memberships, member_tier
 from .transactions import TransactionConnection, transaction_page
 
 NINETY_DAYS = Duration(timedelta(days=90))
@@ -71,6 +71,13 @@ class Member(Node):
     )
     async def tier(self, info: Info) -> Tier | None:
         return await member_tier(info, self.member_id)
+
+    @described(
+        "The member's paid memberships running or still to come (a plan bought again starts"
+        " when the running one ends), the latest sold first."
+    )
+    async def memberships(self, info: Info) -> list[Membership]:
+        return await member_memberships(info, self.member_id)
 
     @described("Spendable points that expire within `within` from now.")
     async def expiring_points(

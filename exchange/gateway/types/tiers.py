@@ -11,7 +11,7 @@ import strawberry
 from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.kit.ids import to_global_id
-from partners.tiers import progress
+from partners.tiers import progress, repository
 from partners.tiers.ladders import Ladder
 from partners.tiers.plans import Catalogue, Plan
 from partners.tiers.repository import Sold
@@ -192,3 +192,9 @@ class Membership:
             price=Money.of(sold.price, sold.currency),
             sold_at=sold.sold_at,
         )
+
+
+async def member_memberships(info: Info, member_id: int) -> list[Membership]:
+    async with transaction(info.context.pool) as conn:
+        found = await repository.sold(conn, member_id=member_id, ending_after=clock.now())
+    return [Membership.of(sold) for sold in found]
