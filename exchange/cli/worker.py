@@ -1,12 +1,13 @@
-"""``exchange worker``: deliver webhooks until Ctrl-C, and review tiers once a day. Run as
-many as you like: they claim disjoint deliveries (``FOR UPDATE SKIP LOCKED``), and a review
-locks the members it changes (a second one finds nothing more to do)."""
+"""``exchange worker``: deliver webhooks until Ctrl-C, and review tiers and expire points once
+a day. Run as many as you like: they claim disjoint deliveries (``FOR UPDATE SKIP LOCKED``),
+and a review or an expiry locks the members it changes (a second one finds nothing more)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from exchange.cli.common import DataDir, console, database, describe, settings_f
 from exchange.kit.db import open_pool
 from exchange.kit.secrets_box import SecretBox
 from exchange.kit.settings import Settings
+from exchange.ledger.expiry import ExpiryPolicy, expire_daily
 from partners.tiers.reviewing import review_daily
 from partners.webhooks.transport import ClientOptions
 from partners.webhooks.worker import Worker, WorkerOptions
@@ -41,10 +43,17 @@ def worker(
         bool,
         typer.Option(help="Review tiers at start and then once a day (exchange tiers review)."),
     ] = True,
+    expiry: Annotated[
+        bool,
+        typer.Option(
+            help="Expire due points at start and then once a day (exchange expire), by"
+            " EXCHANGE_EXPIRY_POLICY."
+        ),
+    ] = True,
     data_dir: DataDir = None,
 ) -> None:
     """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry; review
-    tiers once a day."""
+    tiers and expire due points once a day."""
     settings = settings_for(data_dir)
     options = WorkerOptions(
         concurrency=concurrency,
@@ -59,11 +68,19 @@ def worker(
         console.print(f"Database: {describe(settings)}")
         private = " (private targets allowed)" if settings.webhook_allow_private_targets else ""
         console.print(f"Delivering webhooks{private}, {concurrency} at a time; Ctrl-C stops.")
-        asyncio.run(_run(url, settings, options, tier_review))
+        asyncio.run(_run(url, settings, options, Daily(tier_review, expiry)))
     console.print("Stopped.")
 
 
-async def _run(url: str, settings: Settings, options: WorkerOptions, tier_review: bool) -> None:
+@dataclass(frozen=True)
+class Daily:
+    """The once-a-day jobs this worker runs beside the deliveries."""
+
+    tier_review: bool
+    expiry: bool
+
+
+async def _run(url: str, settings: Settings, options: WorkerOptions, daily: Daily) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -71,7 +88,9 @@ async def _run(url: str, settings: Settings, options: WorkerOptions, tier_review
     pool = await open_pool(url, size=POOL_SIZE)
     try:
         async with Worker(pool, SecretBox.from_settings(settings), options) as running:
-            reviews = [review_daily(pool, stop)] if tier_review else []
-            await asyncio.gather(running.run(stop), *reviews)
+            jobs = [review_daily(pool, stop)] if daily.tier_review else []
+            if daily.expiry:
+                jobs.append(expire_daily(pool, ExpiryPolicy.from_settings(settings), stop))
+            await asyncio.gather(running.run(stop), *jobs)
     finally:
         await pool.close()

@@ -10,6 +10,8 @@ leaves whole chunks; running again expires the rest.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
@@ -22,6 +24,8 @@ from exchange.kit.settings import Settings
 from exchange.ledger import idempotency
 
 CHUNK = 1000
+DAILY = timedelta(days=1)
+logger = logging.getLogger("exchange.expiry")
 """Members locked and expired per transaction."""
 OPERATION = "runExpiry"
 
@@ -203,3 +207,21 @@ async def run_expiry_once(
             response=run.as_json(),
         )
     return ExpiryRun.from_json(stored)
+
+
+async def expire_daily(
+    pool: Pool, policy: ExpiryPolicy, stop: asyncio.Event, *, every: timedelta = DAILY
+) -> None:
+    """Expire what is due now, then every ``every`` until ``stop`` (``exchange worker``). A
+    failed run is logged and tried again at the next one; several workers may run it at
+    once: members are locked, and a second run finds nothing more to expire."""
+    while not stop.is_set():
+        try:
+            run = await run_expiry(pool, as_of=clock.now(), policy=policy)
+            logger.info("expiry: %d points of %d members", run.points, run.members)
+        except Exception:
+            logger.exception("expiry failed; trying again at the next run")
+        try:
+            await asyncio.wait_for(stop.wait(), every.total_seconds())
+        except TimeoutError:
+            continue

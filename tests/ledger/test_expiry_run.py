@@ -3,6 +3,7 @@ chunks, progress, idempotent re-runs, the policy, and the audit afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -152,3 +153,19 @@ async def test_a_key_answers_the_first_run_again(scratch):
 def test_a_run_survives_a_round_trip_through_json() -> None:
     run = ExpiryRun(as_of=datetime(2026, 1, 1, tzinfo=UTC), members=2, points=7, entries=2)
     assert ExpiryRun.from_json(run.as_json()) == run
+
+
+async def test_the_worker_expires_due_points_at_start_then_waits_a_day(scratch):
+    seeded = await seed(scratch, base_time())
+    before = await balances(scratch)
+    stop = asyncio.Event()
+    daily = asyncio.create_task(expiry.expire_daily(scratch, VALIDITY, stop, every=DAY))
+    for _ in range(200):  # the first run starts at once; the next one would be a day later
+        if await balances(scratch) != before:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(daily, timeout=10)  # a set stop ends the day's wait at once
+    after = await balances(scratch)
+    assert sum(before[m] - after[m] for m in seeded["due"]) == 150
+    assert after[seeded["valid"]] == before[seeded["valid"]]
