@@ -99,6 +99,20 @@ async def page_data(conn: Conn, batch: Batch, partner_id: int | None) -> dict[st
     }
 
 
+async def _readable(
+    conn: Conn, request: Request, scope: int | None
+) -> tuple[Batch, int | None] | JSONResponse:
+    """The batch and partner of the path, if the caller may read them (partners: APPROVED
+    and PAID batches, their own statement), or the refusal."""
+    batch = await repository.get(conn, request.path_params["batch_id"])
+    if batch is None or (scope is not None and batch.status not in repository.FINAL):
+        return _refuse(404, "SETTLEMENT_BATCH_NOT_FOUND", "no settlement batch with this id")
+    try:
+        return batch, await _partner_id(conn, request.path_params.get("code"), scope)
+    except PartnerNotFound:
+        return _refuse(404, "PARTNER_NOT_FOUND", "no such partner in this batch")
+
+
 async def statements_file(request: Request) -> Response:
     resources: Resources = request.app.state.resources
     fmt = request.path_params["format"]
@@ -108,13 +122,10 @@ async def statements_file(request: Request) -> Response:
     if isinstance(scope, Unauthenticated):
         return _refuse(401, "UNAUTHENTICATED", scope.message)
     async with transaction(resources.pool) as conn:
-        batch = await repository.get(conn, request.path_params["batch_id"])
-        if batch is None or (scope is not None and batch.status not in repository.FINAL):
-            return _refuse(404, "SETTLEMENT_BATCH_NOT_FOUND", "no settlement batch with this id")
-        try:
-            partner_id = await _partner_id(conn, request.path_params.get("code"), scope)
-        except PartnerNotFound:
-            return _refuse(404, "PARTNER_NOT_FOUND", "no such partner in this batch")
+        found = await _readable(conn, request, scope)
+        if isinstance(found, JSONResponse):
+            return found
+        batch, partner_id = found
         body = await _render(conn, batch, partner_id, fmt)
     name = f"settlement-{batch.id}" + (
         f"-{request.path_params['code']}" if "code" in request.path_params else ""
@@ -140,14 +151,11 @@ async def statement_entries_file(request: Request) -> Response:
     if isinstance(scope, Unauthenticated):
         return _refuse(401, "UNAUTHENTICATED", scope.message)
     async with transaction(resources.pool) as conn:
-        batch = await repository.get(conn, request.path_params["batch_id"])
-        if batch is None or (scope is not None and batch.status not in repository.FINAL):
-            return _refuse(404, "SETTLEMENT_BATCH_NOT_FOUND", "no settlement batch with this id")
-        try:
-            partner_id = await _partner_id(conn, request.path_params["code"], scope)
-        except PartnerNotFound:
-            return _refuse(404, "PARTNER_NOT_FOUND", "no such partner in this batch")
-    assert partner_id is not None
+        found = await _readable(conn, request, scope)
+    if isinstance(found, JSONResponse):
+        return found
+    batch, partner_id = found
+    assert partner_id is not None, "the path names the partner"
     name = f"settlement-{batch.id}-{request.path_params['code']}-entries.csv"
     return StreamingResponse(
         _entry_lines(resources.pool, batch, partner_id),

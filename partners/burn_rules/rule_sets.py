@@ -9,11 +9,12 @@ and points pay at most the whole basket.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+
+from partners.versions import in_force as in_force
 
 
 class Limit(StrEnum):
@@ -59,12 +60,3 @@ class RuleSet:
     effective_from: datetime
     terms: Terms
     created_at: datetime | None = None
-
-
-def in_force(versions: Iterable[RuleSet], at: datetime) -> RuleSet | None:
-    """The version in force at ``at``: the latest start at or before it, then the highest
-    version; None before the first."""
-    started = [version for version in versions if version.effective_from <= at]
-    if not started:
-        return None
-    return max(started, key=lambda version: (version.effective_from, version.version))

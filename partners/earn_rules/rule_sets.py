@@ -7,12 +7,13 @@ at the same instant), so a version set for the future leaves the present alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+
+from partners.versions import in_force as in_force
 
 
 class Rule(StrEnum):
@@ -76,12 +77,3 @@ class RuleSet:
     effective_from: datetime
     terms: Terms
     created_at: datetime | None = None
-
-
-def in_force(versions: Iterable[RuleSet], at: datetime) -> RuleSet | None:
-    """The version in force at ``at``: the latest start at or before it, then the highest
-    version; None before the first."""
-    started = [version for version in versions if version.effective_from <= at]
-    if not started:
-        return None
-    return max(started, key=lambda version: (version.effective_from, version.version))

@@ -10,10 +10,11 @@ the one with the latest ``effective_from`` at or before it (the higher version o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+
+from partners.versions import in_force as in_force
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,3 @@ def rank_of(level: Level | None) -> int:
 def higher(first: Level | None, second: Level | None) -> Level | None:
     """The higher of two tiers of one version (the first on a tie)."""
     return second if rank_of(second) > rank_of(first) else first
-
-
-def in_force(versions: Iterable[Ladder], at: datetime) -> Ladder | None:
-    """The version in force at ``at``: the latest start at or before it, then the highest
-    version; None before the first."""
-    started = [version for version in versions if version.effective_from <= at]
-    if not started:
-        return None
-    return max(started, key=lambda version: (version.effective_from, version.version))

@@ -11,7 +11,7 @@ import httpx
 from settlement_support import Coalition
 
 from exchange.kit.db import Pool, transaction
-from exchange.kit.ids import to_global_id
+from exchange.kit.ids import expect_global_id
 from partners import keys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gateway"))
@@ -124,9 +124,4 @@ async def test_finance_settles_and_a_partner_reads_its_own_statement(
 
 
 def _db_id(global_id: str) -> int:
-    from exchange.kit.ids import expect_global_id
-
     return expect_global_id(global_id, "SettlementBatch")
-
-
-assert to_global_id  # the ids above are global ids
