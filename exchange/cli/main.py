@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from exchange.cli import database, importing, keys, partners, report, settle, tiers, webhooks
+from exchange.cli import (
+    database,
+    importing,
+    keys,
+    members,
+    partners,
+    report,
+    settle,
+    tiers,
+    webhooks,
+)
 from exchange.cli.earn_rules import earn_rules
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
@@ -34,6 +44,7 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(settle.app, name="settle")
 app.add_typer(report.app, name="report")
 app.add_typer(tiers.app, name="tiers")
+app.add_typer(members.app, name="members")
 
 
 def _version(value: bool) -> None:

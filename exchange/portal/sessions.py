@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from exchange.kit.db import Conn
+from exchange.ledger import members
 from exchange.portal.hashing import keyed_hash
 
 TOKEN_PREFIX = "mbr_"  # noqa: S105 (a prefix, not a secret)
@@ -78,6 +79,23 @@ async def revoke_all(conn: Conn, member_id: int, now: datetime) -> int:
         (now, member_id),
     )
     return cur.rowcount
+
+
+async def live_sessions(conn: Conn, member_id: int, now: datetime) -> list[Session]:
+    """The member's sessions that still work, the newest first."""
+    cur = await conn.execute(
+        "SELECT id, member_id, kind, expires_at, token_hash FROM member_sessions"
+        " WHERE member_id = %s AND revoked_at IS NULL AND expires_at > %s ORDER BY id DESC",
+        (member_id, now),
+    )
+    return [Session(**row) for row in await cur.fetchall()]
+
+
+async def revoke_member_sessions(conn: Conn, member_id: int, now: datetime) -> int:
+    """An administrator ends every session and app token of a member (``MEMBER_NOT_FOUND``
+    for no such member); how many it revoked. The member may log in again with a new code."""
+    found = await members.find(conn, partner_id=None, member_id=member_id)
+    return await revoke_all(conn, found, now)
 
 
 async def purge(conn: Conn, now: datetime) -> int:

@@ -28,6 +28,7 @@ from .replay_webhook_event import replay_webhook_event
 from .retire_reward import retire_reward
 from .reverse_earn import reverse_earn
 from .revoke_api_key import revoke_api_key
+from .revoke_member_sessions import revoke_member_sessions
 from .rotate_webhook_secret import rotate_webhook_secret
 from .run_expiry import run_expiry
 from .run_settlement import run_settlement
@@ -159,6 +160,11 @@ class Mutation:
         resolver=close_member,
         description="Close a member's account (admin): earns, burns and holds are refused"
         " afterwards with MEMBER_CLOSED.",
+    )
+    revoke_member_sessions = strawberry.mutation(
+        resolver=revoke_member_sessions,
+        description="End every web session and app token of a member (admin): its cookies and"
+        " mbr_ tokens stop working at once; it may log in again with a new code.",
     )
     run_expiry = strawberry.mutation(
         resolver=run_expiry,
