@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -25,6 +29,8 @@ from exchange.cli.common import (
     settings_for,
 )
 from exchange.cli.demo import DemoCoalition, seed
+from exchange.kit import metrics
+from exchange.kit.logs import logging_config
 from exchange.kit.settings import Settings, get_settings
 from exchange.migrations import is_current, upgrade
 
@@ -68,20 +74,41 @@ def serve(
             _export(url, demo=demo)
             if with_worker:
                 console.print("Webhooks: delivered by this process (--with-worker)")
-            uvicorn.run(
-                APP_WITH_WORKER if with_worker else APP,
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                log_level="info",
-                # under full load a busy worker answers the supervisor's ping late; it is not
-                # hung, and killing it would drop the requests it is serving
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-            )
+            with _metrics_shared_by(workers):
+                uvicorn.run(
+                    APP_WITH_WORKER if with_worker else APP,
+                    factory=True,
+                    host=host,
+                    port=port,
+                    workers=workers,
+                    log_config=logging_config(settings.log_format, settings.log_level),
+                    # the gateway writes one line per request itself (exchange.access)
+                    access_log=False,
+                    # under full load a busy worker answers the supervisor's ping late; it is
+                    # not hung, and killing it would drop the requests it is serving
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                )
     except KeyboardInterrupt:
         pass
     console.print("Stopped.")
+
+
+@contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """With several worker processes, each writes its metrics to one directory and /metrics
+    sums them (prometheus_client's multiprocess mode): the one in PROMETHEUS_MULTIPROC_DIR,
+    emptied first, or a temporary one removed at the end."""
+    configured = os.environ.get(metrics.MULTIPROC_ENV)
+    if workers == 1 and not configured:
+        yield
+        return
+    directory = Path(configured or tempfile.mkdtemp(prefix="exchange-metrics-"))
+    metrics.prepare_multiprocess(directory)
+    try:
+        yield
+    finally:
+        if not configured:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _prepare(url: str, *, migrate: bool) -> None:

@@ -5,16 +5,17 @@ and a review or an expiry locks the members it changes (a second one finds nothi
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
 import typer
+from prometheus_client import start_http_server
 
 from exchange.cli.common import DataDir, console, database, describe, settings_for
 from exchange.kit.db import open_pool
+from exchange.kit.logs import configure as configure_logging
 from exchange.kit.secrets_box import SecretBox
 from exchange.kit.settings import Settings
 from exchange.ledger.expiry import ExpiryPolicy, expire_daily
@@ -50,6 +51,18 @@ def worker(
             " EXCHANGE_EXPIRY_POLICY."
         ),
     ] = True,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's Prometheus metrics (webhook delivery failures) on"
+            " http://ADDRESS:PORT/metrics.",
+        ),
+    ] = None,
+    metrics_address: Annotated[
+        str, typer.Option(help="Address the metrics listen on (with --metrics-port).")
+    ] = "127.0.0.1",
     data_dir: DataDir = None,
 ) -> None:
     """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry; review
@@ -63,7 +76,9 @@ def worker(
             max_connections=concurrency, allow_private=settings.webhook_allow_private_targets
         ),
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
+    if metrics_port is not None:
+        start_http_server(metrics_port, metrics_address)
     with database(settings) as url:
         console.print(f"Database: {describe(settings)}")
         private = " (private targets allowed)" if settings.webhook_allow_private_targets else ""

@@ -9,8 +9,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from exchange.kit import embedded
@@ -24,6 +22,7 @@ from .import_reports import import_errors_csv
 from .key_listener import listen_for_key_changes
 from .member_tokens import member_token_routes
 from .middleware import RequestIdMiddleware
+from .ops import healthz, metrics, readyz
 from .report_pages import report_routes
 from .schema import build_schema
 from .statements import statement_entries_file, statements_file
@@ -32,10 +31,6 @@ from .view import GatewayView
 from .webapp.routes import webapp_routes
 from .webhook_keys import webhook_keys
 from .webhook_worker import deliver_forever, stop_worker
-
-
-async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
 
 def _lifespan(
@@ -93,6 +88,8 @@ def _assemble(
         routes=[
             Route("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/.well-known/webhook-keys", webhook_keys, methods=["GET"]),
             Route("/imports/{job_id:int}/errors.csv", import_errors_csv, methods=["GET"]),
             Route(

@@ -12,16 +12,24 @@ from partners.keycache import KeyCache
 
 from .auth import Principal
 from .dataloaders import Loaders
+from .middleware import RequestFacts
 
 
 class Context:
     def __init__(
-        self, *, pool: Pool, settings: Settings, principal: Principal, request_id: str
+        self,
+        *,
+        pool: Pool,
+        settings: Settings,
+        principal: Principal,
+        request_id: str,
+        facts: RequestFacts | None = None,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.principal = principal
         self.request_id = request_id
+        self.facts = facts or RequestFacts(request_id)
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 from exchange.kit.settings import Settings
 
 from .errors import is_unexpected
+from .guard import OperationGuard
 from .mutations import Mutation
 from .queries import Query
 from .types.holds import Hold
@@ -67,6 +68,7 @@ def _limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules(list(rules)),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        OperationGuard,
     ]
 
 

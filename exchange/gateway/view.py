@@ -21,7 +21,7 @@ from .auth import Unauthenticated, authenticate
 from .bodies import MAX_BODY_BYTES, check_strings, read_limited
 from .context import Context, Resources
 from .errors import MASKED, error_body, format_error, is_request_error
-from .middleware import request_id_of
+from .middleware import facts_of, request_id_of
 from .schema import GatewaySchema
 
 logger = logging.getLogger("exchange.gateway")
@@ -94,11 +94,15 @@ class GatewayView(GraphQL[Context, None]):
             now=clock.now(),
             member_key=portal_key(self.resources.settings),
         )
+        facts = facts_of(request.scope)
+        facts.principal = principal.role
+        facts.key_id = None if principal.member_id is not None else principal.key_id
         context = Context(
             pool=self.resources.pool,
             settings=self.resources.settings,
             principal=principal,
             request_id=request_id,
+            facts=facts,
         )
         response = await self.run(request, context=context)
         response.status_code = getattr(request.state, "graphql_status", response.status_code)

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     """Life of a member token that a partner's app holds (Bearer)."""
     member_timezone: str = "UTC"
     """The IANA time zone the web app shows times in."""
+    log_format: Literal["json", "text"] = "json"
+    """``json``: one JSON object a line (request id, operation, principal, status, latency);
+    ``text``: plain lines for a terminal. Both redact keys, tokens and card numbers."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     debug: bool = False
 
     @model_validator(mode="after")

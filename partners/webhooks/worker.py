@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from exchange.kit import clock as business_clock
 from exchange.kit.db import Pool
+from exchange.kit.metrics import WEBHOOK_FAILURES
 from exchange.kit.secrets_box import SecretBox
 from partners.webhooks import delivery, fanout, targets, transport
 from partners.webhooks.attempts import Attempter, Secrets, decide
@@ -121,11 +122,14 @@ class Worker:
 
     async def attempt(self, job: Job, ed25519: list[Ed25519PrivateKey]) -> Outcome:
         try:
-            return await self._attempter().attempt(job, ed25519)
+            outcome = await self._attempter().attempt(job, ed25519)
         except Exception as error:  # a bad secret, say: retried, never the loop's end
             logger.exception("delivery %s could not be attempted", job.delivery_id)
             answer = Answer(None, f"internal: {type(error).__name__}", 0, None)
-            return decide(job, answer, self.clock(), self._jitter)
+            outcome = decide(job, answer, self.clock(), self._jitter)
+        if outcome.status != "SUCCEEDED":
+            WEBHOOK_FAILURES.labels(outcome.status).inc()
+        return outcome
 
     async def _attempt_all(self, jobs: list[Job]) -> list[Outcome]:
         ed25519 = await self.signers(jobs)

@@ -56,6 +56,7 @@ class Api:
         self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        headers.update(kwargs.pop("headers", {}))
         body: dict[str, Any] = {"query": query}
         if variables is not None:
             body["variables"] = variables
