@@ -71,6 +71,8 @@ def serve(
                 _seed_demo(url, settings, host=host, port=port, data_dir=data_dir)
             else:
                 console.print(f"GraphQL: {base_url(host, port)}/graphql (GraphiQL in a browser)")
+            if settings.public_url:
+                console.print(f"Public address: {settings.public_url.rstrip('/')}/graphql")
             _export(url, demo=demo)
             if with_worker:
                 console.print("Webhooks: delivered by this process (--with-worker)")

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     """Lets webhooks target loopback and private addresses (development, tests); never in
     production."""
 
+    public_url: str | None = None
+    """Where partners and members reach the gateway (the proxy's address): https in
+    production. ``exchange serve`` prints it."""
+
     currency: str = "EUR"
     """The program's settlement currency: purchases in any other are refused."""
     breakage_issuer_share: Decimal = Field(default=Decimal("0.5"), ge=0, le=1, decimal_places=6)

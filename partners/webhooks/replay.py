@@ -4,6 +4,7 @@ its retry schedule starts over, and its attempt history stays."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from exchange.kit.db import Conn, Pool, transaction
@@ -91,6 +92,30 @@ async def replay_dead_letters(
             {"endpoint": endpoint_id, "now": now},
         )
         return cur.rowcount
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    """An endpoint with deliveries that gave up (what ``replay_dead_letters`` sends again)."""
+
+    endpoint_id: int
+    partner_code: str
+    url: str
+    status: str
+    dead: int
+    last_error: str | None
+
+
+async def dead_letters(conn: Conn) -> list[DeadLetters]:
+    """Every endpoint with DEAD deliveries, most first."""
+    cur = await conn.execute(
+        "SELECT e.id AS endpoint_id, p.code AS partner_code, e.url, e.status,"
+        " count(*) AS dead, (array_agg(d.last_error ORDER BY d.updated_at DESC))[1] AS last_error"
+        " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+        " JOIN partners p ON p.id = e.partner_id"
+        " WHERE d.status = 'DEAD' GROUP BY e.id, p.code ORDER BY dead DESC, e.id"
+    )
+    return [DeadLetters(**row) for row in await cur.fetchall()]
 
 
 async def send_test(pool: Pool, *, endpoint_id: int, scope: int | None, now: datetime) -> int:
