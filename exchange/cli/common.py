@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+from exchange.cli import trail
 from exchange.kit import embedded
 from exchange.kit.db import Conn, Pool, open_pool, resolve_database_url, transaction
 from exchange.kit.errors import ExchangeError
@@ -67,6 +68,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except ExchangeError as error:
+        trail.refused(error.code)
         fail(f"{error.message} ({error.code})")
     except psycopg.Error as error:
         fail(f"database: {_first_line(str(error))}", 1)
@@ -96,7 +98,8 @@ def database(settings: Settings, *, require_migrated: bool = True) -> Iterator[s
                 fail(f"EXCHANGE_DATABASE_URL: {error}")
             if require_migrated:
                 ensure_migrated(url)
-            yield url
+            with trail.recorded(url):
+                yield url
     finally:
         if started:
             embedded.stop()

@@ -16,8 +16,10 @@ from exchange.cli import (
     report,
     settle,
     tiers,
+    trail,
     webhooks,
 )
+from exchange.cli.audit_log import audit_log
 from exchange.cli.earn_rules import earn_rules
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
@@ -45,6 +47,8 @@ app.add_typer(settle.app, name="settle")
 app.add_typer(report.app, name="report")
 app.add_typer(tiers.app, name="tiers")
 app.add_typer(members.app, name="members")
+app.command("audit-log")(audit_log)
+trail.audit_state_changes(app)
 
 
 def _version(value: bool) -> None:

@@ -34,6 +34,9 @@ class RequestFacts:
     principal: str = "none"
     """``partner``, ``member``, ``finance``, ``admin``, or ``none`` (no valid credential)."""
     key_id: int | None = None
+    client_ip: str | None = None
+    """The peer's address (behind a proxy: what uvicorn's --proxy-headers made of it)."""
+    user_agent: str | None = None
 
 
 def facts_of(scope: Scope) -> RequestFacts:
@@ -70,8 +73,13 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         facts = RequestFacts(incoming if _SANE.match(incoming) else uuid.uuid4().hex)
+        client = scope.get("client")
+        facts.client_ip = client[0] if client else None
+        agent = headers.get(b"user-agent")
+        facts.user_agent = None if agent is None else agent.decode("latin-1")
         scope.setdefault("state", {}).update(facts=facts, request_id=facts.request_id)
         status = 500
         started = time.perf_counter()

@@ -17,6 +17,7 @@ from partners import keys, registry
 from . import quotes, settlement_queries, tier_queries, webhook_queries
 from .auth import require_admin, require_partner, require_staff
 from .context import Info
+from .types.audit import AuditEventConnection, audit_events
 from .types.common import MoneyInput, Node, described
 from .types.holds import Hold
 from .types.import_jobs import ImportJob
@@ -233,6 +234,13 @@ class Query:
     ledger_audit: settlement_queries.LedgerAudit = strawberry.field(
         resolver=settlement_queries.ledger_audit,
         description="Every invariant of contract section 7 over the whole ledger (staff).",
+    )
+
+    audit_events: AuditEventConnection = strawberry.field(
+        resolver=audit_events,
+        description="The audit trail, newest first (admin and finance): every admin and"
+        " finance action and state-changing CLI command, who, when, what and from where."
+        " `first` is 1 to 100.",
     )
 
     @described("All API keys, by prefix and last four (admin).")

@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from exchange.kit.settings import Settings
 
+from .audit_hook import audit_every_mutation
 from .errors import is_unexpected
 from .guard import OperationGuard
 from .mutations import Mutation
@@ -73,6 +74,7 @@ def _limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
 
 
 def build_schema(settings: Settings) -> GatewaySchema:
+    audit_every_mutation(Mutation)
     scalars: dict[object, Any] = {datetime: DATETIME}
     return GatewaySchema(
         query=Query,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import exchange.kit.audit_models
 import exchange.portal.models  # noqa: F401
 import partners.redemption_models
 import partners.tiers.models  # noqa: F401

@@ -58,3 +58,10 @@ async def test_commands_refuse_an_unmigrated_database_until_migrate(cli, empty_d
     again = await cli("migrate")
     assert again.exit_code == 0 and "Already" in again.output
     assert (await cli("keys", "list")).exit_code == 0
+    with psycopg.connect(empty_database) as conn:
+        recorded = conn.execute(
+            "SELECT e.operation, o.outcome FROM audit_events e"
+            " JOIN audit_outcomes o ON o.event_id = e.id ORDER BY e.id"
+        ).fetchall()
+    # the first migrate made the trail: it is recorded once it exists, the second before it ran
+    assert recorded == [("migrate", "OK"), ("migrate", "OK")]
