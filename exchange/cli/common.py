@@ -20,6 +20,7 @@ from exchange.cli import trail
 from exchange.kit import embedded
 from exchange.kit.db import Conn, Pool, open_pool, resolve_database_url, transaction
 from exchange.kit.errors import ExchangeError
+from exchange.kit.production import ProductionRefused
 from exchange.kit.settings import Settings, get_settings
 from exchange.migrations import current_revision, head_revision, is_current
 
@@ -49,14 +50,32 @@ def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+def setting_errors(error: ValidationError) -> list[str]:
+    """One line per problem: a value that does not parse (named by its variable), or each
+    rule production refuses."""
+    lines = []
+    for problem in error.errors():
+        cause = problem.get("ctx", {}).get("error")
+        if isinstance(cause, ProductionRefused):
+            lines.extend(cause.problems)
+            continue
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        names = "".join(f"EXCHANGE_{str(part).upper()}: " for part in problem["loc"][:1])
+        lines.append(f"{names}{message}")
+    return lines
+
+
 def settings_for(data_dir: Path | None) -> Settings:
     """The environment's settings, with ``--data-dir`` taking precedence."""
     try:
         settings = get_settings()
     except ValidationError as error:
-        problem = error.errors()[0]
-        where = "".join(f"{part}: " for part in problem["loc"])
-        fail(f"settings: {where}{problem['msg'].removeprefix('Value error, ')}")
+        *first, last = setting_errors(error)
+        for line in first:
+            errors.print(
+                Text.assemble(("error: ", "bold red"), f"settings: {line}"), soft_wrap=True
+            )
+        fail(f"settings: {last}")
     if data_dir is None:
         return settings
     return settings.model_copy(update={"data_dir": data_dir})

@@ -20,6 +20,7 @@ from exchange.cli import (
     webhooks,
 )
 from exchange.cli.audit_log import audit_log
+from exchange.cli.check_config import check_config
 from exchange.cli.earn_rules import earn_rules
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(database.migrate)
+app.command("check-config")(check_config)
 app.command("import")(importing.import_file)
 app.command()(expire)
 app.command()(worker)

@@ -18,6 +18,7 @@ import typer
 import uvicorn
 
 from exchange.cli import show
+from exchange.cli.check_config import report as report_config
 from exchange.cli.common import (
     DataDir,
     console,
@@ -60,8 +61,18 @@ def serve(
             "--with-worker", help="Deliver webhooks from this process too (one worker each)."
         ),
     ] = False,
+    check_config: Annotated[
+        bool,
+        typer.Option(
+            "--check-config",
+            help="Check the settings (as `exchange check-config`) and exit: 1 if any is refused.",
+        ),
+    ] = False,
 ) -> None:
     """Serve POST /graphql (GraphiQL on GET) until Ctrl-C; then stop the embedded server."""
+    if check_config:
+        report_config()
+        return
     settings = settings_for(data_dir)
     try:
         with database(settings, require_migrated=False) as url:

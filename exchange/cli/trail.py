@@ -63,6 +63,7 @@ NOT_AUDITED = frozenset(
         "worker",  # scheduled jobs, not anyone's action
         "audit",
         "audit-log",
+        "check-config",  # reads the settings only
         "db url",
         "db psql",
         "keys list",

@@ -61,7 +61,7 @@ def _limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    if not settings.introspection:
+    if not settings.introspection_enabled:
         rules.extend(DisableIntrospection().validation_rules)
     max_tokens = settings.max_tokens
     return [

@@ -13,13 +13,15 @@ import base64
 import binascii
 import logging
 import os
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from exchange.kit.settings import Settings
+if TYPE_CHECKING:
+    from exchange.kit.settings import Settings
 
 logger = logging.getLogger("exchange.secrets")
 

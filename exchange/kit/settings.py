@@ -11,7 +11,7 @@ import platformdirs
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-MIN_SECRET_KEY = 32
+from exchange.kit.production import ProductionRefused, production_problems
 
 
 def _default_data_dir() -> Path:
@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
-    introspection: bool = True
+    introspection: bool | None = None
+    """GraphQL introspection. Unset: on in development, off in production."""
+    allow_introspection: bool = False
+    """Production refuses EXCHANGE_INTROSPECTION=true unless this says it is meant."""
     hold_default_ttl_seconds: int = 900
     hold_max_ttl_seconds: int = 7 * 24 * 3600
     hold_sweep_interval_seconds: float = 5.0
@@ -76,27 +79,21 @@ class Settings(BaseSettings):
     ``text``: plain lines for a terminal. Both redact keys, tokens and card numbers."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     debug: bool = False
+    """Development diagnostics; refused in production."""
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Self:
-        """Production refuses to start on unsafe settings."""
-        if self.env != "production":
-            return self
-        if self.secret_key is None or len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY:
-            raise ValueError(
-                f"EXCHANGE_SECRET_KEY must be set (at least {MIN_SECRET_KEY} characters) when"
-                " EXCHANGE_ENV=production"
-            )
-        if self.webhook_allow_private_targets:
-            raise ValueError(
-                "EXCHANGE_WEBHOOK_ALLOW_PRIVATE_TARGETS is refused when EXCHANGE_ENV=production"
-            )
-        if self.login_code_sender == "log":  # unset means webhook in production
-            raise ValueError(
-                "EXCHANGE_LOGIN_CODE_SENDER=log writes login codes to the log: refused when"
-                " EXCHANGE_ENV=production (use webhook)"
-            )
+        """Production refuses to start on unsafe settings, naming every one of them."""
+        if self.env == "production":
+            problems = production_problems(self)
+            if problems:
+                raise ProductionRefused(problems)
         return self
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """EXCHANGE_INTROSPECTION, or by default on in development and off in production."""
+        return self.env != "production" if self.introspection is None else self.introspection
 
     @property
     def code_sender(self) -> Literal["log", "webhook"]:

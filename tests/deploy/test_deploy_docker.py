@@ -85,12 +85,12 @@ def compose() -> dict:  # type: ignore[type-arg]
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 
 
-EXCHANGE_SERVICES = {"migrate", "gateway-1", "gateway-2", "worker"}
+APP_SERVICES = {"migrate", "gateway-1", "gateway-2", "worker"}
 
 
 def test_compose_has_postgres_a_migration_two_gateways_a_proxy_and_two_workers():
     services = compose()["services"]
-    assert set(services) == {"postgres", "proxy", *EXCHANGE_SERVICES}
+    assert set(services) == {"postgres", "proxy", *APP_SERVICES}
     assert services["worker"]["deploy"]["replicas"] == 2
     for name in ("gateway-1", "gateway-2", "worker"):
         assert services[name]["depends_on"] == {
@@ -106,15 +106,15 @@ def test_compose_images_are_pinned_and_exchange_commands_parse():
     services = compose()["services"]
     for name, service in services.items():
         image = service["image"]
-        if name in EXCHANGE_SERVICES:
-            assert image == "${EXCHANGE_IMAGE:-points-exchange:0.1.0}"
+        if name in APP_SERVICES:
+            assert image == "${IMAGE:-points-exchange:0.1.0}"
             assert service["build"]["dockerfile"] == "deploy/Dockerfile"
             assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
             parse_cli(service["command"])
         else:
             assert PINNED_TAG.match(image), image
     assert services["postgres"]["image"].startswith("postgres:18.")
-    paths = {name: parse_cli(services[name]["command"])[1] for name in EXCHANGE_SERVICES}
+    paths = {name: parse_cli(services[name]["command"])[1] for name in APP_SERVICES}
     assert paths == {
         "migrate": "migrate",
         "gateway-1": "serve",
@@ -125,7 +125,7 @@ def test_compose_images_are_pinned_and_exchange_commands_parse():
 
 def test_compose_sets_only_settings_the_settings_class_reads():
     known = setting_variables()
-    for name in EXCHANGE_SERVICES:
+    for name in APP_SERVICES:
         environment = compose()["services"][name]["environment"]
         exchange_names = {key for key in environment if key.startswith("EXCHANGE_")}
         assert exchange_names <= known, exchange_names - known
@@ -152,9 +152,7 @@ def test_nginx_balances_over_exactly_the_compose_gateways():
     assert {port for _, port in servers} == ports == {"8000"}
     listen = re.search(r"listen (\d+);", conf)
     assert listen is not None
-    assert compose()["services"]["proxy"]["ports"] == [
-        f"${{EXCHANGE_HTTP_PORT:-8080}}:{listen.group(1)}"
-    ]
+    assert compose()["services"]["proxy"]["ports"] == [f"${{PROXY_PORT:-8080}}:{listen.group(1)}"]
 
 
 def test_postgres_runs_with_the_workload_settings():

@@ -45,12 +45,32 @@ def segments(line: str) -> list[list[str]]:
     return [tokens for tokens in found if tokens]
 
 
+COMPOSE_RUN_OPTIONS_WITH_VALUE = {"-e", "--env", "--user", "-u", "--name", "-w", "--workdir"}
+
+
+def compose_run(tokens: list[str]) -> list[str] | None:
+    """ARGS of ``docker compose ... run [OPTIONS] SERVICE ARGS`` for a service of the exchange
+    image (whose entrypoint is ``exchange``)."""
+    if tokens[:2] != ["docker", "compose"] or "run" not in tokens or "--entrypoint" in tokens:
+        return None
+    rest = tokens[tokens.index("run") + 1 :]
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] in COMPOSE_RUN_OPTIONS_WITH_VALUE else rest[1:]
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    if not rest or "command" not in services[rest[0]] or "build" not in services[rest[0]]:
+        return None
+    return rest[1:] or list(services[rest[0]]["command"])
+
+
 def exchange_commands() -> list[list[str]]:
     """``exchange ARGS`` as a shell command, after ``kubectl exec ... --`` or
-    ``docker compose exec SERVICE``."""
+    ``docker compose exec SERVICE``, and ``docker compose run SERVICE ARGS`` of the image."""
     found = []
     for line in shell_lines():
         for tokens in segments(line):
+            run = compose_run(tokens)
+            if run is not None:
+                found.append(run)
             for i, token in enumerate(tokens):
                 after_exec = i >= 2 and tokens[i - 2] == "exec"
                 if token == "exchange" and (i == 0 or tokens[i - 1] == "--" or after_exec):
@@ -78,6 +98,7 @@ def test_every_exchange_command_in_the_runbook_parses():
         "exchange webhooks dead-letters",
         "exchange webhooks replay-dead-letters",
         "exchange members sessions revoke",
+        "exchange check-config",
     } <= paths
     assert len(commands) >= 20
 

@@ -93,14 +93,15 @@ def test_sealed_values_open_only_with_their_key_and_purpose():
 
 
 def test_production_refuses_to_start_without_a_secret_key_or_with_private_targets():
+    urls = {"database_url": "postgresql://db/x", "public_url": "https://exchange.example.com"}
     with pytest.raises(ValidationError, match="EXCHANGE_SECRET_KEY"):
-        Settings(env="production")
+        Settings(env="production", **urls)
     with pytest.raises(ValidationError, match="EXCHANGE_SECRET_KEY"):
-        Settings(env="production", secret_key="short")  # type: ignore[arg-type]
-    key = "k" * 32
+        Settings(env="production", secret_key="short", **urls)  # type: ignore[arg-type]
+    key = "k7Qz-2pW_vX9mR4tY8nB3cF6hJ1sL5dG0aE"
     with pytest.raises(ValidationError, match="PRIVATE_TARGETS"):
-        Settings(env="production", secret_key=key, webhook_allow_private_targets=True)  # type: ignore[arg-type]
-    settings = Settings(env="production", secret_key=key)  # type: ignore[arg-type]
+        Settings(env="production", secret_key=key, webhook_allow_private_targets=True, **urls)  # type: ignore[arg-type]
+    settings = Settings(env="production", secret_key=key, **urls)  # type: ignore[arg-type]
     assert key not in repr(settings)
     assert Settings(env="development").secret_key is None  # development may go without
 
