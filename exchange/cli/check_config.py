@@ -67,6 +67,7 @@ def summary(settings: Settings) -> Table:
     rows = {
         "EXCHANGE_ENV": settings.env,
         "EXCHANGE_DATABASE_URL": hide_password(settings.database_url) or "unset (embedded)",
+        "EXCHANGE_READ_REPLICA_URL": hide_password(settings.read_replica_url) or "unset",
         "EXCHANGE_PUBLIC_URL": settings.public_url or "unset",
         "EXCHANGE_SECRET_KEY": f"set ({len(secret)} characters)" if secret else "unset",
         "EXCHANGE_INTROSPECTION": "on" if settings.introspection_enabled else "off",

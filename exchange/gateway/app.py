@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from exchange.kit import embedded
 from exchange.kit.db import Pool, open_pool, resolve_database_url
+from exchange.kit.replica import ReadRouter, WriteMarks
 from exchange.kit.settings import Settings, get_settings
 from partners import burn_terms
 
@@ -43,6 +44,11 @@ def _lifespan(
         if own_pool:
             url = await asyncio.to_thread(resolve_database_url, settings)
             resources.pool = await open_pool(url, size=settings.pool_size)
+        if settings.read_replica_url:
+            replica = await open_pool(
+                settings.read_replica_url, size=settings.pool_size, wait=False
+            )
+            resources.router = ReadRouter(resources.pool, replica, WriteMarks())
         conninfo = resources.pool.conninfo
         assert isinstance(conninfo, str), "the pool is opened with a URL"
         tasks = [
@@ -70,6 +76,9 @@ def _lifespan(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if resources.router is not None:
+                await resources.router.replica.close()
+                resources.router = None
             if own_pool:
                 await resources.pool.close()
                 resources.pool = None

@@ -7,6 +7,7 @@ from functools import cached_property
 import strawberry
 
 from exchange.kit.db import Pool
+from exchange.kit.replica import ReadRouter
 from exchange.kit.settings import Settings
 from partners.keycache import KeyCache
 
@@ -24,8 +25,18 @@ class Context:
         principal: Principal,
         request_id: str,
         facts: RequestFacts | None = None,
+        router: ReadRouter | None = None,
+        claimed_lsn: int | None = None,
     ) -> None:
         self.pool = pool
+        self.read_pool = pool
+        """Where balance and history reads go: the replica when the read routing extension
+        finds it has replayed this caller's writes (README "Read replica"), else ``pool``."""
+        self.router = router
+        self.claimed_lsn = claimed_lsn
+        """The write position the caller sent back (``Exchange-Read-After``)."""
+        self.written_lsn: int | None = None
+        """After a mutation with a replica: the position to send back."""
         self.settings = settings
         self.principal = principal
         self.request_id = request_id
@@ -33,7 +44,7 @@ class Context:
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.pool, self.principal)
+        return Loaders(self.read_pool, self.principal)
 
     def forget_reads(self) -> None:
         """After a change, later fields of the same operation read afresh."""
@@ -47,6 +58,8 @@ class Resources:
         self.settings = settings
         self._pool = pool
         self.keys = KeyCache()
+        self.router: ReadRouter | None = None
+        """Set by the lifespan when EXCHANGE_READ_REPLICA_URL is."""
 
     @property
     def pool(self) -> Pool:

@@ -47,7 +47,9 @@ async def _member(
     scope = ctx.principal.scope
     try:
         member_id = None if id is None else expect_global_id(id, "Member")
-        async with transaction(ctx.pool) as conn:
+        # presenting a card shows the member to the partner (a write): on the primary
+        pool = ctx.pool if card_number is not None else ctx.read_pool
+        async with transaction(pool) as conn:
             found = await members.find(
                 conn,
                 partner_id=scope,

@@ -29,6 +29,7 @@ from .errors import is_unexpected
 from .guard import OperationGuard
 from .mutations import Mutation
 from .queries import Query
+from .read_routing import ReadRouting
 from .types.holds import Hold
 from .types.members import Member
 from .types.partners import Partner
@@ -70,6 +71,7 @@ def _limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         OperationGuard,
+        *([ReadRouting] if settings.read_replica_url else []),
     ]
 
 

@@ -15,8 +15,10 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from exchange.kit import clock
+from exchange.kit.replica import format_lsn, parse_lsn
 from exchange.portal.hashing import portal_key
 
+from . import read_routing
 from .auth import Unauthenticated, authenticate
 from .bodies import MAX_BODY_BYTES, check_strings, read_limited
 from .context import Context, Resources
@@ -103,8 +105,12 @@ class GatewayView(GraphQL[Context, None]):
             principal=principal,
             request_id=request_id,
             facts=facts,
+            router=self.resources.router,
+            claimed_lsn=parse_lsn(request.headers.get(read_routing.HEADER)),
         )
         response = await self.run(request, context=context)
+        if context.written_lsn is not None:
+            response.headers[read_routing.HEADER] = format_lsn(context.written_lsn)
         response.status_code = getattr(request.state, "graphql_status", response.status_code)
         return response
 

@@ -66,8 +66,11 @@ def ensure_database(server_uri: str, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-async def open_pool(url: str, *, size: int = 10) -> AsyncConnectionPool[AsyncConnection[DictRow]]:
-    """A psycopg 3 pool; the hot path speaks SQL directly, without an ORM in between."""
+async def open_pool(
+    url: str, *, size: int = 10, wait: bool = True
+) -> AsyncConnectionPool[AsyncConnection[DictRow]]:
+    """A psycopg 3 pool; the hot path speaks SQL directly, without an ORM in between.
+    ``wait=False``: connect in the background (a server that may be down, as a replica)."""
     pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
         libpq_url(url),
         min_size=min(2, size),
@@ -76,7 +79,7 @@ async def open_pool(url: str, *, size: int = 10) -> AsyncConnectionPool[AsyncCon
         connection_class=AsyncConnection[DictRow],
         open=False,
     )
-    await pool.open(wait=True, timeout=30)
+    await pool.open(wait=wait, timeout=30)
     return pool
 
 

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """PostgreSQL to use. Unset: the embedded server in ``data_dir``."""
 
+    read_replica_url: str | None = None
+    """A streaming replica of ``database_url``: balance and history reads go there, but a
+    caller's own writes are read from the primary until the replica has replayed them."""
+
     data_dir: Path = Field(default_factory=_default_data_dir)
     env: Literal["development", "production"] = "development"
     secret_key: SecretStr | None = None

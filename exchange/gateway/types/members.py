@@ -84,7 +84,7 @@ class Member(Node):
         self, info: Info, within: Duration = NINETY_DAYS
     ) -> list[ExpiringPoints]:
         now = clock.now()
-        async with transaction(info.context.pool) as conn:
+        async with transaction(info.context.read_pool) as conn:
             rows = await queries.expiring_points(conn, self.member_id, until=now + within, now=now)
         return [ExpiringPoints(points=points, expires_at=at) for at, points in rows]
 

@@ -155,7 +155,7 @@ async def transaction_page(
     own = ctx.principal.member_id
     if own is not None and member_id not in (None, own):
         member_id = 0  # a member's own transactions only: another's match nothing
-    async with transaction(ctx.pool) as conn:
+    async with transaction(ctx.read_pool) as conn:
         rows, more = await queries.transactions_page(
             conn,
             partner_id=None if own is not None else ctx.principal.scope,

@@ -29,7 +29,10 @@ def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
         visit = await Visit.of(request)
         if visit.session is None:
             return visit.redirect("/app/login")
-        return await page(visit)
+        response = await page(visit)
+        if request.method == "POST":
+            await visit.wrote(response)
+        return response
 
     return handle
 
@@ -41,7 +44,7 @@ def _int(value: str | None) -> int | None:
 @signed_in
 async def dashboard(visit: Visit) -> Response:
     now = clock.now()
-    async with transaction(visit.resources.pool) as conn:
+    async with transaction(await visit.read_pool()) as conn:
         figures = await overview.overview(conn, visit.member_id, now=now)
         recent = await history.page(conn, visit.member_id, size=5)
     if figures is None:
@@ -53,7 +56,7 @@ async def dashboard(visit: Visit) -> Response:
 async def history_page(visit: Visit) -> Response:
     query = visit.request.query_params
     kind = query.get("kind") or None
-    async with transaction(visit.resources.pool) as conn:
+    async with transaction(await visit.read_pool()) as conn:
         partners = await listings(conn, now=clock.now())
         codes = {p.code: p.partner_id for p in partners}
         filters = history.Filters(
@@ -81,7 +84,7 @@ async def history_page(visit: Visit) -> Response:
 @signed_in
 async def transaction_page(visit: Visit) -> Response:
     entry_id = _int(visit.request.path_params["entry_id"])
-    async with transaction(visit.resources.pool) as conn:
+    async with transaction(await visit.read_pool()) as conn:
         line = None if entry_id is None else await history.line(conn, visit.member_id, entry_id)
     if line is None:
         return visit.render("not_found.html", status=404)
@@ -90,14 +93,14 @@ async def transaction_page(visit: Visit) -> Response:
 
 @signed_in
 async def expiry_page(visit: Visit) -> Response:
-    async with transaction(visit.resources.pool) as conn:
+    async with transaction(await visit.read_pool()) as conn:
         lots = await schedule.open_lots(conn, visit.member_id)
     return visit.render("expiry.html", lots=lots, now=clock.now())
 
 
 @signed_in
 async def chart_page(visit: Visit) -> Response:
-    async with transaction(visit.resources.pool) as conn:
+    async with transaction(await visit.read_pool()) as conn:
         points = await balance_history.balance_series(
             conn, visit.member_id, now=clock.now(), days=CHART_DAYS
         )

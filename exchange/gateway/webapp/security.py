@@ -27,6 +27,9 @@ SESSION = "xch_session"
 CSRF = "xch_csrf"
 LOGIN = "xch_login"
 LANG = "xch_lang"
+READ_AFTER = "xch_read_after"
+"""With a read replica: the member's last write position (see exchange.kit.replica)."""
+READ_AFTER_SECONDS = 300
 YEAR = 365 * 24 * 3600
 
 

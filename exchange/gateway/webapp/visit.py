@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from exchange.kit import clock
-from exchange.kit.db import connection
+from exchange.kit.db import Pool, connection
 from exchange.portal import sessions
 from exchange.portal.hashing import portal_key
 
@@ -74,6 +74,30 @@ class Visit:
             session=session,
             csrf_seed=seed or security.new_csrf_seed(),
             fresh_seed=seed is None,
+        )
+
+    async def read_pool(self) -> Pool:
+        """Where the member's balance and history are read: the replica once it has replayed
+        the member's last write (this process's mark, or the cookie's), else the primary."""
+        router = self.resources.router
+        if router is None:
+            return self.resources.pool
+        cookie = self.request.cookies.get(security.READ_AFTER, "")
+        claimed = int(cookie) if cookie.isdigit() and len(cookie) <= 20 else None
+        return await router.pool_for(f"member:{self.member_id}", claimed)
+
+    async def wrote(self, response: Response) -> None:
+        """After a form that may have written: the member's reads wait for the replica."""
+        router = self.resources.router
+        if router is None or self.session is None:
+            return
+        lsn = await router.written(f"member:{self.member_id}")
+        security.set_cookie(
+            response,
+            self.resources.settings,
+            security.READ_AFTER,
+            str(lsn),  # a number: cookies quote the slash of 16/B374D848
+            max_age=security.READ_AFTER_SECONDS,
         )
 
     @property
