@@ -14,6 +14,7 @@ from partners.keycache import KeyCache
 from .auth import Principal
 from .dataloaders import Loaders
 from .middleware import RequestFacts
+from .rate_limit import Limits, RateLimiter
 
 
 class Context:
@@ -27,6 +28,7 @@ class Context:
         facts: RequestFacts | None = None,
         router: ReadRouter | None = None,
         claimed_lsn: int | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.pool = pool
         self.read_pool = pool
@@ -41,6 +43,7 @@ class Context:
         self.principal = principal
         self.request_id = request_id
         self.facts = facts or RequestFacts(request_id)
+        self.limiter = limiter
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -60,6 +63,9 @@ class Resources:
         self.keys = KeyCache()
         self.router: ReadRouter | None = None
         """Set by the lifespan when EXCHANGE_READ_REPLICA_URL is."""
+        self.limiter = RateLimiter(
+            Limits(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
+        )
 
     @property
     def pool(self) -> Pool:

@@ -37,6 +37,8 @@ class RequestFacts:
     client_ip: str | None = None
     """The peer's address (behind a proxy: what uvicorn's --proxy-headers made of it)."""
     user_agent: str | None = None
+    retry_after: float | None = None
+    """Set when the request was refused with RATE_LIMITED: the seconds to wait."""
 
 
 def facts_of(scope: Scope) -> RequestFacts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from cross_web import HTTPException, StarletteRequestAdapter
@@ -107,11 +108,15 @@ class GatewayView(GraphQL[Context, None]):
             facts=facts,
             router=self.resources.router,
             claimed_lsn=parse_lsn(request.headers.get(read_routing.HEADER)),
+            limiter=self.resources.limiter,
         )
         response = await self.run(request, context=context)
         if context.written_lsn is not None:
             response.headers[read_routing.HEADER] = format_lsn(context.written_lsn)
         response.status_code = getattr(request.state, "graphql_status", response.status_code)
+        if facts.retry_after is not None:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(max(1, math.ceil(facts.retry_after)))
         return response
 
     def decode_json(self, data: str | bytes) -> object:

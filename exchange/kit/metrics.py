@@ -40,6 +40,12 @@ WEBHOOK_FAILURES = Counter(
     ["outcome"],
 )
 
+RATE_LIMITED = Counter(
+    "exchange_rate_limited_requests",
+    "Requests refused with RATE_LIMITED, by principal kind.",
+    ["principal"],
+)
+
 
 def prepare_multiprocess(directory: Path) -> None:
     """Use ``directory`` for the samples of every process started from now on; stale samples

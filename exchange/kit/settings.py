@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_query_cost: int = Field(default=5_000, ge=1)
+    """Costliest GraphQL operation accepted (exchange.gateway.cost: objects it may return)."""
+    rate_limit_per_second: int = Field(default=10_000, ge=0)
+    """Cost units a key's bucket refills per second; 0 turns rate limits off."""
+    rate_limit_burst: int = Field(default=50_000, ge=1)
+    """A key's bucket: what it may spend at once after a quiet time (>= max_query_cost)."""
     introspection: bool | None = None
     """GraphQL introspection. Unset: on in development, off in production."""
     allow_introspection: bool = False
@@ -84,6 +90,15 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     debug: bool = False
     """Development diagnostics; refused in production."""
+
+    @model_validator(mode="after")
+    def _bucket_holds_a_query(self) -> Self:
+        if self.rate_limit_per_second and self.rate_limit_burst < self.max_query_cost:
+            raise ValueError(
+                "EXCHANGE_RATE_LIMIT_BURST must be at least EXCHANGE_MAX_QUERY_COST: a query"
+                " costing more than the bucket holds could never run"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Self:

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import exchange.kit.audit_models
+import exchange.kit.rate_models
 import exchange.portal.models  # noqa: F401
 import partners.redemption_models
 import partners.tiers.models  # noqa: F401

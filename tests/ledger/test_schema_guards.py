@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 import exchange.kit.audit_models
+import exchange.kit.rate_models
 import exchange.ledger.models
 import exchange.portal.models  # noqa: F401
 import partners.models
