@@ -1,13 +1,14 @@
 """What a GraphQL operation may cost, read from the document before anything runs.
 
-Every field that returns an object costs 1, times the number of objects its parents may
-return: a field with a ``first`` argument returns up to ``first`` (its schema default when
-not given), a list without one counts as ``LIST_SIZE`` (but the list right under a paged
-field, a connection's ``edges``, is already counted by its ``first``). Scalars cost
-nothing. Each root mutation field costs ``MUTATION_COST`` more: it writes.
+The cost is the number of objects the operation may return: a field returning an object
+counts once per object its parent may return; a list counts its length: ``first`` when the
+field takes one (its schema default when not given), the ``first`` of the connection right
+above it for a connection's ``edges``, ``LIST_SIZE`` otherwise. Scalars cost nothing. Each
+root mutation field costs ``MUTATION_COST`` more: it writes.
 
-Worked example: ``{ transactions(first: 50) { edges { node { id partner { code } } } } }``
-costs 1 (transactions) + 50 (edges) + 50 (node) + 50 (partner) = 151.
+Worked example: ``{ transactions(first: 50) { edges { node { id partner { code } } }
+pageInfo { hasNextPage } } }`` costs 1 (the connection) + 50 (edges) + 50 (nodes) + 50
+(their partners) + 1 (pageInfo) = 152.
 
 The cost is the query cost limit's measure (``EXCHANGE_MAX_QUERY_COST``) and what a request
 takes from its key's token bucket (exchange.gateway.rate_limit)."""
@@ -40,7 +41,7 @@ from graphql import (
 
 LIST_SIZE = 10
 MUTATION_COST = 10
-MAX_MULTIPLIER = 10**9
+MAX_COUNT = 10**9
 MAX_INT = 2**31 - 1
 META = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
@@ -73,24 +74,26 @@ class _Walk:
         return default if isinstance(default, int) else LIST_SIZE
 
     def selections(
-        self, selection_set: SelectionSetNode, parent: Any, multiplier: int, paged: bool
+        self, selection_set: SelectionSetNode, parent: Any, count: int, paged: int | None
     ) -> int:
+        """The cost of a selection on ``count`` objects of type ``parent``; ``paged``: the
+        ``first`` of the connection these are the fields of."""
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, multiplier, paged)
+                total += self.field(selection, parent, count, paged)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 typed = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(selection.selection_set, typed, multiplier, paged)
+                total += self.selections(selection.selection_set, typed, count, paged)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
                 if fragment is not None:
                     typed = self.schema.get_type(fragment.type_condition.name.value)
-                    total += self.selections(fragment.selection_set, typed, multiplier, paged)
+                    total += self.selections(fragment.selection_set, typed, count, paged)
         return total
 
-    def field(self, node: FieldNode, parent: Any, multiplier: int, paged: bool) -> int:
+    def field(self, node: FieldNode, parent: Any, count: int, paged: int | None) -> int:
         fields = getattr(parent, "fields", None)
         definition = META.get(node.name.value) or (fields or {}).get(node.name.value)
         if definition is None or node.selection_set is None:
@@ -98,14 +101,14 @@ class _Walk:
         if not is_composite_type(get_named_type(definition.type)):
             return 0
         size = self.page_size(definition, node)
-        children = multiplier
-        if size is not None:
-            children = multiplier * max(size, 0)
-        elif isinstance(get_nullable_type(definition.type), GraphQLList) and not paged:
-            children = multiplier * LIST_SIZE
-        children = min(children, MAX_MULTIPLIER)
+        is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
+        if is_list:
+            length = size if size is not None else paged if paged is not None else LIST_SIZE
+            count *= max(length, 0)
+        count = min(count, MAX_COUNT)
+        inner_paged = size if size is not None and not is_list else None
         inner = get_named_type(definition.type)
-        return multiplier + self.selections(node.selection_set, inner, children, size is not None)
+        return count + self.selections(node.selection_set, inner, count, inner_paged)
 
 
 def operation_cost(
@@ -116,7 +119,7 @@ def operation_cost(
 ) -> int:
     root: GraphQLObjectType | None = schema.get_root_type(operation.operation)
     walk = _Walk(schema, fragments, variables or {})
-    cost = walk.selections(operation.selection_set, root, 1, False)
+    cost = walk.selections(operation.selection_set, root, 1, None)
     if operation.operation is OperationType.MUTATION:
         cost += MUTATION_COST * sum(
             1 for node in operation.selection_set.selections if isinstance(node, FieldNode)

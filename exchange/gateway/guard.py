@@ -25,6 +25,13 @@ def bucket_of(context: Context) -> str:
     return f"{kind}:{principal.key_id}"
 
 
+_COSTS: dict[tuple[int, str | None, tuple[tuple[str, int], ...]], tuple[object, int]] = {}
+"""Costs of the documents the parser cache keeps (the same text is the same document), by
+the integer variables that may be a page size. Kept with their document, so an id is never
+mistaken for another's."""
+MAX_COSTS = 512
+
+
 class OperationGuard(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
@@ -41,14 +48,29 @@ class OperationGuard(SchemaExtension):
             await self._charge(context, operation, fragments)
         yield
 
+    def _cost(
+        self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+    ) -> int:
+        execution = self.execution_context
+        variables = execution.variables or {}
+        sizes = tuple(sorted((k, v) for k, v in variables.items() if isinstance(v, int)))
+        key = (id(execution.graphql_document), execution.operation_name, sizes)
+        cached = _COSTS.get(key)
+        if cached is not None and cached[0] is execution.graphql_document:
+            return cached[1]
+        cost = operation_cost(execution.schema._schema, operation, fragments, variables)
+        if len(_COSTS) >= MAX_COSTS:
+            _COSTS.clear()
+        _COSTS[key] = (execution.graphql_document, cost)
+        return cost
+
     async def _charge(
         self,
         context: Context,
         operation: OperationDefinitionNode,
         fragments: dict[str, FragmentDefinitionNode],
     ) -> None:
-        schema = self.execution_context.schema._schema
-        cost = operation_cost(schema, operation, fragments, self.execution_context.variables)
+        cost = self._cost(operation, fragments)
         limit = context.settings.max_query_cost
         if cost > limit:
             raise GraphQLError(

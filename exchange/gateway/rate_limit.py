@@ -75,14 +75,15 @@ class RateLimiter:
         need = max(cost, 0) * MILLI
         now = time.monotonic()
         lease = self.leases.get(bucket)
-        if lease is not None and now - lease.taken_at < LEASE_SECONDS and lease.tokens >= need:
+        held = lease.tokens if lease and now - lease.taken_at < LEASE_SECONDS else 0
+        if held >= need and lease is not None:
             lease.tokens -= need
             return None
-        taken, available = await self._take_shared(pool, bucket, need, need + self.limits.lease)
+        short = need - held
+        taken, available = await self._take_shared(pool, bucket, short, short + self.limits.lease)
         if taken == 0:
-            self.leases.pop(bucket, None)
-            return self.wait_for(need, available)
-        self._keep(bucket, _Lease(taken - need, now))
+            return self.wait_for(short, available)
+        self._keep(bucket, _Lease(held + taken - need, now))
         return None
 
     def wait_for(self, need: int, available: int) -> float:
