@@ -2,7 +2,9 @@
 demo seed and the benchmark share, so the same input always hashes, prices and posts the same
 way: the partner's earn rule version in force at the purchase's time, evaluated line by line
 (``partners.earn_rules``) with the member's tier and membership multipliers
-(``partners.tiers.earning``), its calculation and tier kept in the transaction's details."""
+(``partners.tiers.earning``), its calculation and tier kept in the transaction's details; and
+the campaigns running then (``partners.campaign_earns``), which ``ledger_earn`` grants within
+their limits and posts beside the earn."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from typing import Any
 from exchange.kit.db import Conn
 from exchange.kit.money import Money
 from exchange.ledger import earning
-from exchange.ledger.errors import EarnRulesChanged, NoPriceInForce
+from exchange.ledger.errors import CampaignsChanged, EarnRulesChanged, NoPriceInForce
 from exchange.ledger.outcome import Outcome, Request
-from partners import earn_rule_cache, earn_rule_versions, rules
+from partners import campaign_cache, campaign_earns, earn_rule_cache, earn_rule_versions, rules
+from partners.campaigns.errors import PromoCodeNotFound
 from partners.earn_rules import caps, record
 from partners.earn_rules.evaluation import (
     Calculation,
@@ -35,15 +38,19 @@ def purchase_body(
     money: Money,
     lines: list[rules.Line],
     occurred_at: datetime | None,
+    promo_code: str | None = None,
 ) -> dict[str, object]:
     """The input an earn's idempotency key is bound to (its request hash)."""
-    return {
+    body: dict[str, object] = {
         "memberId": member_id,
         "orderId": order_id,
         "amount": money.as_json(),
         "lines": [[line.category, format(line.amount, "f")] for line in lines],
         "occurredAt": occurred_at,
     }
+    if promo_code is not None:  # only then: a key used before promo codes keeps its hash
+        body["promoCode"] = promo_code.strip().upper()
+    return body
 
 
 def rule_set_at(versions: Sequence[RuleSet], at: datetime) -> RuleSet:
@@ -134,17 +141,31 @@ async def earn_purchase(
     occurred_at: datetime,
     now: datetime,
     multipliers: Sequence[Multiplier] = (),
+    promo_code: str | None = None,
 ) -> Outcome:
-    """Price the purchase with the rule version in force at ``occurred_at`` and the tier the
-    member has now (``multipliers``: more of them, campaigns'), and post the earn (one round
-    trip, and one more to read the tier once the program has tiers or memberships); priced
-    again once if the version changed since it was read."""
+    """Price the purchase with the rule version in force at ``occurred_at``, the tier the
+    member has now (``multipliers``: more of them) and the campaigns running at
+    ``occurred_at`` (with ``promo_code``, its campaign too), and post the earn (one round
+    trip, and one more to read the tier once the program has tiers or memberships, one to read
+    the member when a campaign at hand targets a segment); priced again once if the rules or
+    the campaigns changed since they were read."""
     tier = await tiers.earn_tier(conn, member_id, now)
     for fresh in (False, True):
         versions = await earn_rule_cache.versions(conn, partner_id, fresh=fresh)
+        offer = await campaign_cache.offer(conn, partner_id, fresh=fresh)
         rule_set = rule_set_at(versions, occurred_at)
         calculation = calculate(rule_set, money, lines, [*tier.multipliers, *multipliers])
         try:
+            found = await campaign_earns.evaluate(
+                conn,
+                offer,
+                partner_id=partner_id,
+                member_id=member_id,
+                tier=tier,
+                calculation=calculation,
+                at=occurred_at,
+                promo_code=promo_code,
+            )
             return await earning.earn(
                 conn,
                 request,
@@ -159,8 +180,9 @@ async def earn_purchase(
                 details=earn_details(calculation, tier),
                 rule_set_id=rule_set.id,
                 day_cap=day_cap(rule_set, occurred_at),
+                campaigns=campaign_earns.campaigns(offer, found),
             )
-        except EarnRulesChanged:
+        except (EarnRulesChanged, CampaignsChanged, PromoCodeNotFound):
             if fresh:
                 raise
     raise AssertionError("unreachable")

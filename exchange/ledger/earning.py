@@ -11,9 +11,10 @@ from typing import Any
 from exchange.kit.db import Conn
 from exchange.kit.ids import to_global_id
 from exchange.kit.money import Money, round_to_minor
-from exchange.ledger import events, functions
+from exchange.ledger import events, functions, linked_returns
 from exchange.ledger import repository as repo
 from exchange.ledger.errors import AmountExceedsOriginal, TransactionNotFound
+from exchange.ledger.linked_returns import LinkedPricer, ReturnSoFar, Taken
 from exchange.ledger.locking import lock_active_member
 from exchange.ledger.lots import plan_reversal
 from exchange.ledger.outcome import Outcome, Request
@@ -54,6 +55,7 @@ async def earn(
     details: dict[str, Any] | None = None,
     rule_set_id: int | None = None,
     day_cap: DayCap | None = None,
+    campaigns: Campaigns | None = None,
 ) -> Outcome:
     """Credit ``points`` to the member as a new lot issued by the partner, at the issue price
     in force at ``occurred_at``; a debt is paid first. One round trip (``ledger_earn``).
@@ -61,7 +63,10 @@ async def earn(
     With ``rule_set_id``, the earn rule version the points were computed with: refused with
     ``EarnRulesChanged`` unless it is the one in force at ``occurred_at``. With ``day_cap``,
     the points are clamped to what the cap leaves of the member's day, and ``details`` get
-    ``dailyCap`` (the limit, the points earned before, the points it let through)."""
+    ``dailyCap`` (the limit, the points earned before, the points it let through). With
+    ``campaigns``, refused with ``CampaignsChanged`` unless they were read at the current
+    generation; their claims are granted within their limits and posted as BONUS entries
+    beside the EARN (``details.campaigns`` records them)."""
     return await functions.call(
         conn,
         "ledger_earn",
@@ -82,7 +87,18 @@ async def earn(
         p_day_cap=None if day_cap is None else day_cap.limit,
         p_day_start=None if day_cap is None else day_cap.start,
         p_day_end=None if day_cap is None else day_cap.end,
+        p_campaign_generation=None if campaigns is None else campaigns.generation,
+        p_campaigns=None if campaigns is None else campaigns.claims,
     )
+
+
+@dataclass(frozen=True)
+class Campaigns:
+    """The campaigns an earn was priced with: the generation they were read at, and the
+    claims of those that apply (JSON, as ``campaign_grant`` reads them; None: none)."""
+
+    generation: int
+    claims: list[dict[str, Any]] | None = None
 
 
 def points_for_return(
@@ -133,6 +149,7 @@ async def reverse_earn(
     amount: Decimal | None,
     now: datetime,
     priced: ReturnPricer | None = None,
+    linked: LinkedPricer | None = None,
 ) -> Outcome:
     """Take back an earn (a returned purchase), whole or in part, from its own lot first. The
     points of an earn a PREPAID partner drew from its blocks go back to its allowance.
@@ -140,7 +157,8 @@ async def reverse_earn(
     ``amount`` (None: all that is left) takes back points in proportion; ``priced`` lets the
     rules layer say what is returned and what it takes back (lines at the rates used). Either
     way no return takes more than the earn has left, and the one that completes the purchase
-    takes exactly the rest."""
+    takes exactly the rest. ``linked`` says what the return takes back of the entries posted
+    with the earn (its campaigns' BONUS entries: ``linked_returns``)."""
     if (done := await request.replay(conn)) is not None:
         return done
     original = await repo.entry_for_partner(conn, transaction_id, partner_id, "EARN")
@@ -163,7 +181,17 @@ async def reverse_earn(
         _check_left(returning, left, original["currency"], "lines")
     points_left = original["points"] - taken
     points = points_left if returning == left else min(points, points_left)
-    return await _post_reversal(conn, request, original, member, (points, returning, details), now)
+    so_far = ReturnSoFar(
+        original["amount"],
+        (*await linked_returns.returns_of(conn, original["id"]), (returning, details)),
+        complete=returning == left,
+    )
+    also = await linked_returns.take_back(
+        conn, linked, so_far, earn_id=original["id"], member=member, now=now
+    )
+    return await _post_reversal(
+        conn, request, original, member, (points, returning, details), now, also
+    )
 
 
 def _check_left(returning: Decimal, left: Decimal, currency: str, field: str) -> None:
@@ -191,7 +219,10 @@ async def _post_reversal(
     member: repo.LockedMember,
     taking: tuple[int, Decimal, dict[str, Any] | None],
     now: datetime,
+    also: Taken,
 ) -> Outcome:
+    """The EARN_REVERSAL, after ``also`` (what the return took of the linked entries): one
+    balance change and one event for both."""
     points, returning, details = taking
     member_id = member.member_id
     entry_id = await repo.insert_entry(
@@ -234,7 +265,10 @@ async def _post_reversal(
             takes=takes,
             redeemer_partner_id=None,
         )
-    after = await repo.change_balance(conn, member_id, balance=-points, debt=debt, at=now)
+    after = await repo.change_balance(
+        conn, member_id, balance=-points - also.points, debt=debt + also.debt, at=now
+    )
+    extra = {"campaignPoints": also.points} if also.points else {}
     await events.emit(
         conn,
         event_type="points.earn_reversed",
@@ -251,10 +285,13 @@ async def _post_reversal(
             "amount": {"amount": format(returning, "f"), "currency": original["currency"]},
             "debt": after.debt,
             "balance": after.balance,
+            **extra,
         },
     )
-    if points > 0 and original["prepaid"]:  # last: the allowance row is locked until commit
-        await repo.give_back_prepaid(conn, original["partner_id"], points)
+    given_back = (points if original["prepaid"] else 0) + also.prepaid_points
+    if given_back > 0:  # last: the allowance row is locked until commit
+        await repo.give_back_prepaid(conn, original["partner_id"], given_back)
     return await request.remember(
-        conn, Outcome(member_id=member_id, points=points, transaction_id=entry_id, debt=debt)
+        conn,
+        Outcome(member_id=member_id, points=points, transaction_id=entry_id, debt=debt + also.debt),
     )

@@ -101,3 +101,17 @@ class EarnRulesChanged(ExchangeError):
     version was set since the rules were read): the caller prices the purchase again."""
 
     code = "EARN_RULES_CHANGED"
+
+
+class CampaignsChanged(ExchangeError):
+    """An earn priced with campaigns that changed meanwhile (a version added in another
+    process): the earn path reads them again and prices once more before answering this."""
+
+    code = "CAMPAIGNS_CHANGED"
+
+
+class PromoCodeLimitReached(ExchangeError):
+    """A promo code whose use or point limits (per member, in total) leave nothing for this
+    earn; counted under the member's lock, so never exceeded."""
+
+    code = "PROMO_CODE_LIMIT_REACHED"

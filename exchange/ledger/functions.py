@@ -35,6 +35,8 @@ REFUSALS: dict[str, type[ExchangeError]] = {
         errors.PartnerCreditLimit,
         errors.BurnLimitExceeded,
         errors.EarnRulesChanged,
+        errors.CampaignsChanged,
+        errors.PromoCodeLimitReached,
     )
 }
 
@@ -49,9 +51,10 @@ def refusal(error: psycopg.errors.RaiseException) -> ExchangeError:
 
 
 async def call(conn: Conn, function: str, **params: Any) -> Outcome:
-    """``SELECT function(name => value, ...)``; its jsonb result is the operation's outcome."""
+    """``SELECT function(name => value, ...)``; its jsonb result is the operation's outcome.
+    Dicts and lists are sent as jsonb."""
     arguments = ", ".join(f"{name} => %({name})s" for name in params)
-    values = {name: Jsonb(v) if isinstance(v, dict) else v for name, v in params.items()}
+    values = {name: Jsonb(v) if isinstance(v, dict | list) else v for name, v in params.items()}
     try:
         cur = await conn.execute(f"SELECT {function}({arguments}) AS outcome", values)
     except psycopg.errors.RaiseException as error:
