@@ -111,7 +111,8 @@ SELECT partner_id, grouping(partner_id) = 1 AS coalition,
        coalesce(sum(value) FILTER (WHERE side = 'X'), 0) AS breakage_value
   FROM (SELECT e.partner_id, 'I' AS side, e.points, e.points * coalesce(e.issue_price, 0) AS value
           FROM journal_entries e
-         WHERE e.kind = 'EARN' AND e.posted_at >= %(start)s AND e.posted_at < %(end)s
+         WHERE e.kind IN ('EARN', 'BONUS') AND e.posted_at >= %(start)s
+           AND e.posted_at < %(end)s
         UNION ALL
         SELECT e.partner_id, 'I', -e.points, -e.points * coalesce(o.issue_price, 0)
           FROM journal_entries e JOIN journal_entries o ON o.id = e.original_entry_id

@@ -193,7 +193,8 @@ SELECT partner_id, kind, adjustment, unit_price, sum(points)::bigint AS points,
         UNION ALL
         SELECT c.partner_id, CASE WHEN c.prepaid THEN 'ISSUED_PREPAID' ELSE 'ISSUED' END,
                false, CASE WHEN c.prepaid THEN 0 ELSE c.issue_price END, c.points
-          FROM settlement_covered c WHERE c.kind = 'EARN' AND c.points > 0
+          FROM settlement_covered c
+         WHERE c.kind IN ('EARN', 'BONUS') AND c.partner_id IS NOT NULL AND c.points > 0
         UNION ALL
         SELECT c.partner_id,
                CASE WHEN c.prepaid THEN 'ISSUE_REVERSED_PREPAID' ELSE 'ISSUE_REVERSED' END,

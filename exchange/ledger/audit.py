@@ -76,11 +76,12 @@ CHECKS: dict[str, tuple[str, str]] = {
         " WHERE posted <> expired",
     ),
     "prepaid_drawn_equals_entries": (
-        "A prepaid partner's drawn points equal its prepaid earns less their reversals.",
+        "A prepaid partner's drawn points equal its prepaid earns and bonuses less their"
+        " reversals.",
         "SELECT a.partner_id AS subject, a.points_drawn - coalesce(e.total, 0) AS detail"
-        " FROM prepaid_allowances a LEFT JOIN (SELECT partner_id, sum(CASE kind WHEN 'EARN'"
-        "   THEN points ELSE -points END) AS total FROM journal_entries"
-        "   WHERE prepaid AND kind IN ('EARN', 'EARN_REVERSAL') GROUP BY partner_id) e"
+        " FROM prepaid_allowances a LEFT JOIN (SELECT partner_id, sum(CASE kind"
+        "   WHEN 'EARN_REVERSAL' THEN -points ELSE points END) AS total FROM journal_entries"
+        "   WHERE prepaid AND kind IN ('EARN', 'BONUS', 'EARN_REVERSAL') GROUP BY partner_id) e"
         "   ON e.partner_id = a.partner_id WHERE a.points_drawn <> coalesce(e.total, 0)",
     ),
     "prepaid_bought_equals_blocks": (

@@ -55,9 +55,9 @@ class Transaction:
 
     @property
     def status(self) -> str:
-        if self.kind not in ("EARN", "BURN") or self.undone_points == 0:
+        if self.kind not in ("EARN", "BONUS", "BURN") or self.undone_points == 0:
             return "POSTED"
-        word = "REVERSED" if self.kind == "EARN" else "REFUNDED"
+        word = "REFUNDED" if self.kind == "BURN" else "REVERSED"
         return word if self.undone_points >= self.points else f"PARTIALLY_{word}"
 
 

@@ -122,9 +122,7 @@ class CampaignGeneration(Base):
 
     __tablename__ = "campaign_generation"
 
-    only_row: Mapped[bool] = mapped_column(
-        Boolean, primary_key=True, server_default=text("true")
-    )
+    only_row: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     generation: Mapped[int] = mapped_column(BigInteger)
 
 

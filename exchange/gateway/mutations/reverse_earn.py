@@ -84,6 +84,7 @@ async def _reverse(ctx: Context, partner_id: int, data: ReverseEarnInput) -> Out
             amount=None if money is None else money.amount,
             now=clock.now(),
             priced=None if lines is None else returns.lines_pricer(lines),
+            linked=returns.campaign_points,
         )
 
 

@@ -257,9 +257,10 @@ BEGIN
 END $$;
 
 -- A campaign's points at an earn: a BONUS entry beside the EARN (original_entry_id), issued by
--- the partner that funds it (its PARTNER_ISSUED account, a lot of its issue, billed by
--- settlement as issued) or by the operator (OPERATOR_BONUS, a lot without issuer); the lot
--- expires with the earn's. p_debt: what is left of the member's debt; returns what this paid.
+-- the partner that funds it (its PARTNER_ISSUED account, a lot at its issue price, billed by
+-- settlement as issued, drawn from a PREPAID partner's blocks) or by the operator
+-- (OPERATOR_BONUS, a lot without issuer or price: the operator pays when it is redeemed); the
+-- lot expires with the earn's. p_debt: what is left of the member's debt; returns what this paid.
 CREATE FUNCTION campaign_post_award(p_outcome jsonb, p_earn_id bigint, p_member_id bigint,
                                     p_account_id bigint, p_partner_id bigint,
                                     p_issue_price numeric, p_prepaid boolean,
@@ -279,7 +280,8 @@ BEGIN
                                  occurred_at, posted_at, original_entry_id, issue_price,
                                  details, prepaid)
     VALUES (v_entry, 'BONUS', p_member_id, v_issuer, v_points, p_order_id,
-            p_outcome ->> 'reason', p_occurred_at, p_now, p_earn_id, p_issue_price,
+            p_outcome ->> 'reason', p_occurred_at, p_now, p_earn_id,
+            CASE WHEN v_operator THEN NULL ELSE p_issue_price END,
             p_outcome - 'reason' - 'entry', p_prepaid AND NOT v_operator);
     INSERT INTO postings (entry_id, account_id, points)
     VALUES (v_entry, p_account_id, v_points),
