@@ -55,6 +55,7 @@ async def evaluate(
     calculation: Calculation,
     at: datetime,
     promo_code: str | None = None,
+    posted_at: datetime | None = None,
 ) -> Evaluation:
     if not offer.versions:
         if promo_code is not None:
@@ -68,6 +69,7 @@ async def evaluate(
         at=at,
         seeds=offer.snapshot.seeds or {},
         segments=offer.snapshot.segments or {},
+        posted_at=posted_at,
     )
     return evaluation.evaluate(offer.versions, context, promo_code)
 

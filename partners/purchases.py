@@ -165,6 +165,7 @@ async def earn_purchase(
                 calculation=calculation,
                 at=occurred_at,
                 promo_code=promo_code,
+                posted_at=now,
             )
             return await earning.earn(
                 conn,

@@ -66,6 +66,11 @@ class Loaders:
             visible = [i for i in ids if own is None and (scope is None or i == scope)]
             return await earn_rule_versions.versions_of(conn, visible) if visible else {}
 
+        async def details(conn: Conn, ids: list[int]) -> dict[int, queries.EntryDetails]:
+            """Only asked for the transactions loaded above (already scoped)."""
+            return await queries.details_by_id(conn, ids)
+
+        self.details = _loader(pool, details)
         self.members = _loader(pool, members)
         self.transactions = _loader(pool, transactions)
         self.holds = _loader(pool, holds)

@@ -14,10 +14,11 @@ from exchange.kit.ids import expect_global_id, from_global_id
 from exchange.ledger import importing, members, queries
 from partners import keys, registry
 
-from . import quotes, settlement_queries, tier_queries, webhook_queries
+from . import campaign_queries, quotes, settlement_queries, tier_queries, webhook_queries
 from .auth import require_admin, require_partner, require_staff
 from .context import Info
 from .types.audit import AuditEventConnection, audit_events
+from .types.campaigns import Campaign, InstantWinCheck, Segment
 from .types.common import MoneyInput, Node, described
 from .types.holds import Hold
 from .types.import_jobs import ImportJob
@@ -153,7 +154,8 @@ class Query:
         return None if loader is None else await loader(info, db_id)
 
     @described(
-        "The points an earnPoints with this basket would give now, line by line (partner keys)."
+        "The points an earnPoints with this basket (and promo code) would give now, line by line"
+        " and campaign by campaign (partner keys)."
     )
     async def earn_quote(
         self,
@@ -161,8 +163,9 @@ class Query:
         member_id: strawberry.ID,
         amount: MoneyInput,
         lines: list[LineInput] | None = None,
+        promo_code: str | None = None,
     ) -> EarnQuote:
-        return await quotes.earn_quote(info, member_id, amount, lines)
+        return await quotes.earn_quote(info, member_id, amount, lines, promo_code)
 
     @described("The most points the member could spend on this basket now (partner keys).")
     async def burn_quote(
@@ -170,6 +173,23 @@ class Query:
     ) -> BurnQuote:
         return await quotes.burn_quote(info, member_id, amount)
 
+    campaigns: campaign_queries.CampaignConnection = strawberry.field(
+        resolver=campaign_queries.campaigns,
+        description="Campaigns and promo codes, newest first: staff see all, a partner those"
+        " that may apply at its tills. `first` is 1 to 100.",
+    )
+    campaign: Campaign | None = strawberry.field(
+        resolver=campaign_queries.campaign,
+        description="A campaign by code, with its versions, budget and (once ended) its seed.",
+    )
+    segments: list[Segment] = strawberry.field(
+        resolver=campaign_queries.segment_list, description="Member segments (staff)."
+    )
+    verify_instant_win: InstantWinCheck = strawberry.field(
+        resolver=campaign_queries.verify_instant_win,
+        description="An earn's instant-win draw, re-computed from the campaign's seed once it"
+        " has ended: sha256(seed || 'draw:' || transactionId). Whoever may see the earn.",
+    )
     tier_ladder: TierLadder | None = strawberry.field(
         resolver=tier_queries.tier_ladder,
         description="The version of the program's tiers in force at `at` (default: now); null"

@@ -9,7 +9,7 @@ from exchange.kit.ids import expect_global_id
 from exchange.kit.money import round_to_minor
 from exchange.ledger import queries
 from exchange.ledger.errors import MemberNotFound
-from partners import purchases, registry
+from partners import campaign_cache, campaign_earns, purchases, registry
 from partners.burn_rules import evaluation, explain
 
 from .auth import require_partner
@@ -28,7 +28,11 @@ def _member_id(global_id: str) -> int:
 
 
 async def earn_quote(
-    info: Info, member_id: str, amount: MoneyInput, lines: list[LineInput] | None
+    info: Info,
+    member_id: str,
+    amount: MoneyInput,
+    lines: list[LineInput] | None,
+    promo_code: str | None = None,
 ) -> EarnQuote:
     ctx = info.context
     partner_id = require_partner(ctx.principal)
@@ -44,7 +48,16 @@ async def earn_quote(
         calculation = await purchases.quote(
             conn, partner_id=partner_id, member_id=db_id, money=money, lines=basket, at=now
         )
-    return EarnQuote.of(calculation)
+        offered = await campaign_earns.quote(
+            conn,
+            await campaign_cache.offer(conn, partner_id),
+            partner_id=partner_id,
+            member_id=db_id,
+            calculation=calculation,
+            at=now,
+            promo_code=promo_code,
+        )
+    return EarnQuote.of(calculation, offered)
 
 
 async def burn_quote(info: Info, member_id: str, amount: MoneyInput) -> BurnQuote:

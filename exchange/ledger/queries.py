@@ -173,3 +173,21 @@ async def holds_by_id(conn: Conn, ids: list[int], *, partner_id: int | None) -> 
         (ids, partner_id, partner_id),
     )
     return {row["id"]: HoldView(**row) for row in await cur.fetchall()}
+
+
+@dataclass(frozen=True)
+class EntryDetails:
+    """What an entry keeps of how it was computed (an earn: its calculation)."""
+
+    id: int
+    details: dict[str, Any] | None
+    amount: Decimal | None
+    currency: str | None
+
+
+async def details_by_id(conn: Conn, ids: list[int]) -> dict[int, EntryDetails]:
+    """Entries' details, by id: for entries the caller was already allowed to see."""
+    cur = await conn.execute(
+        "SELECT id, details, amount, currency FROM journal_entries WHERE id = ANY(%s)", (ids,)
+    )
+    return {row["id"]: EntryDetails(**row) for row in await cur.fetchall()}

@@ -187,3 +187,25 @@ def terms(given: Given, *, promo: bool) -> Terms:
         limits=_limits(given.limits),
         control_percent=held,
     )
+
+
+def given_of(terms: Terms) -> Given:
+    """A version's terms as given, to change some of them and check them again."""
+    chance = terms.chance
+    return Given(
+        name=terms.name,
+        kind=terms.kind,
+        starts_at=terms.starts_at,
+        ends_at=terms.ends_at,
+        funder=terms.funder,
+        multiplier=None if terms.factor is None else format(terms.factor, "f"),
+        points=terms.points,
+        chance=None if chance is None else (chance.wins, chance.out_of),
+        partner_ids=terms.targets.partner_ids,
+        categories=terms.targets.categories,
+        tiers=terms.targets.tiers,
+        segment_id=terms.targets.segment_id,
+        minimum_spend=terms.minimum_spend,
+        limits=terms.limits,
+        control_percent=format(terms.control_percent, "f"),
+    )

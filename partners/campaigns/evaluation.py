@@ -13,7 +13,8 @@ A campaign applies to a purchase when the version in force at the purchase's tim
 then, targets the partner, the member's tier and segment (if it names them), has qualifying
 lines (in its categories, if it names them; an excluded category never qualifies) costing at
 least its minimum spend, and the purchase earns under the earn rules (their minimum purchase
-met). A promo code's campaign applies only when the earn presents its code, and then must
+met); an instant win draws only for earns posted before its end (its seed is shown then). A
+promo code's campaign applies only when the earn presents its code, and then must
 apply, or the earn is refused with the reason. A member in a campaign's control group is
 held out: the campaign is recorded as it would have applied, and gives nothing.
 """
@@ -93,6 +94,9 @@ class Context:
     seeds: Mapping[int, bytes]
     """Each campaign's seed (by campaign id): its control group derives from it."""
     segments: Mapping[int, Segment]
+    posted_at: datetime | None = None
+    """When the earn is posted (None: ``at``): an instant win draws only before its end, when
+    its seed is still secret, whatever the purchase's time."""
 
 
 def in_force_now(versions: Sequence[Version], at: datetime) -> list[Version]:
@@ -152,6 +156,9 @@ def _spend(lines: Lines) -> Decimal:
 
 
 def _why_not(terms: Terms, context: Context, lines: Lines) -> str | None:
+    posted = context.posted_at or context.at
+    if terms.kind is Kind.INSTANT_WIN and terms.ends_at is not None and posted >= terms.ends_at:
+        return "its draws closed when it ended"
     if not context.calculation.minimum_met:
         return "the purchase is below the partner's minimum purchase"
     if (who := _who(terms, context)) is not None:

@@ -25,6 +25,7 @@ from partners.campaigns.terms import (
     Terms,
     Version,
 )
+from partners.errors import PartnerNotFound
 
 _CAMPAIGN = "c.id, c.code, c.promo_code, c.seed_sha256, c.created_at"
 _VERSION = (
@@ -190,3 +191,43 @@ async def member_view(
     row = await cur.fetchone()
     assert row is not None
     return MemberView(member_id, tier, row["enrolled_at"], frozenset(row["lists"]))
+
+
+async def partner_ids(conn: Conn, codes: Sequence[str]) -> frozenset[int]:
+    """The partners of these codes, or the first code that names none."""
+    cur = await conn.execute(
+        "SELECT id, code FROM partners WHERE code = ANY(%s)", ([c.strip() for c in codes],)
+    )
+    found = {row["code"]: row["id"] for row in await cur.fetchall()}
+    for index, code in enumerate(codes):
+        if code.strip() not in found:
+            raise PartnerNotFound(f"no partner {code.strip()}", field=["partnerCodes", str(index)])
+    return frozenset(found.values())
+
+
+async def partner_codes(conn: Conn, ids: Sequence[int]) -> dict[int, str]:
+    cur = await conn.execute("SELECT id, code FROM partners WHERE id = ANY(%s)", (list(ids),))
+    return {row["id"]: row["code"] for row in await cur.fetchall()}
+
+
+async def page(conn: Conn, *, partner_id: int | None, before: int | None, limit: int) -> list[int]:
+    """Campaign ids, newest first; a partner sees those some version of which targets it or
+    every partner."""
+    cur = await conn.execute(
+        "SELECT c.id FROM campaigns c WHERE (%(before)s::bigint IS NULL OR c.id < %(before)s)"
+        " AND (%(partner)s::bigint IS NULL OR EXISTS (SELECT 1 FROM campaign_versions v"
+        "   WHERE v.campaign_id = c.id"
+        "     AND (v.partner_ids = '{}' OR %(partner)s = ANY(v.partner_ids))))"
+        " ORDER BY c.id DESC LIMIT %(limit)s",
+        {"before": before, "partner": partner_id, "limit": limit},
+    )
+    return [row["id"] for row in await cur.fetchall()]
+
+
+async def budgets(conn: Conn, campaign_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Points given and uses, by campaign (counted while it has a total limit)."""
+    cur = await conn.execute(
+        "SELECT campaign_id, points_given, uses FROM campaign_budgets WHERE campaign_id = ANY(%s)",
+        (list(campaign_ids),),
+    )
+    return {row["campaign_id"]: (row["points_given"], row["uses"]) for row in await cur.fetchall()}

@@ -22,6 +22,7 @@ from exchange.ledger import idempotency
 from partners.campaigns import draws, store
 from partners.campaigns.errors import CampaignNotFound
 from partners.campaigns.terms import Campaign, Limits, Terms, Version
+from partners.versions import in_force
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -238,7 +239,15 @@ async def change(
     campaign = await store.campaign_by_code(conn, code, lock=True)
     if campaign is None:
         raise CampaignNotFound(f"no campaign {code.strip().upper()}", field=["code"])
-    latest = (await store.versions(conn, [campaign.id]))[0]
+    listed = await store.versions(conn, [campaign.id])
+    current = in_force(listed, now)
+    if current is not None and current.terms.ends_at is not None and current.terms.ends_at <= now:
+        raise InvalidInput(
+            f"campaign {campaign.code} ended at {current.terms.ends_at.isoformat()}: its seed"
+            " may be shown, so it never runs again (create another)",
+            field=["code"],
+        )
+    latest = listed[0]
     terms = changed(latest)
     await _set_limits(conn, campaign.id, terms.limits)
     added = await _insert_version(

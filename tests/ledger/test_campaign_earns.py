@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 from campaign_support import BASKET, Campaigns, now
-from ledger_support import audit_failures
 
 from exchange.kit.db import Pool, transaction
 from partners import campaign_cache, prepaid

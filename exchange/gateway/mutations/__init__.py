@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import strawberry
 
+from .add_segment_members import add_segment_members
 from .approve_settlement_batch import approve_settlement_batch
 from .authorize_burn import authorize_burn
 from .burn_points import burn_points
 from .capture_burn import capture_burn
 from .close_member import close_member
 from .create_api_key import create_api_key
+from .create_campaign import create_campaign
 from .create_partner import create_partner
 from .create_reward import create_reward
+from .create_segment import create_segment
 from .create_webhook_endpoint import create_webhook_endpoint
 from .disable_webhook_endpoint import disable_webhook_endpoint
 from .discard_settlement_batch import discard_settlement_batch
 from .earn_points import earn_points
+from .end_campaign import end_campaign
 from .enroll_member import enroll_member
 from .import_transactions import import_transactions
 from .mark_settlement_batch_paid import mark_settlement_batch_paid
@@ -23,6 +27,7 @@ from .record_point_block import record_point_block
 from .record_survey_answer import record_survey_answer
 from .redeem_reward import redeem_reward
 from .refund_burn import refund_burn
+from .remove_segment_members import remove_segment_members
 from .replay_dead_letters import replay_dead_letters
 from .replay_webhook_event import replay_webhook_event
 from .retire_reward import retire_reward
@@ -41,6 +46,7 @@ from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
 from .set_tiers import set_tiers
 from .transfer_points import transfer_points
+from .update_campaign import update_campaign
 from .update_reward import update_reward
 from .update_webhook_endpoint import update_webhook_endpoint
 from .void_burn import void_burn
@@ -124,6 +130,33 @@ class Mutation:
         description="Add a version of a partner's burn rules from an instant on (admin): point"
         " value, the share of a basket points may pay, a minimum basket and minimum points,"
         " or no redemption at all.",
+    )
+    create_campaign = strawberry.mutation(
+        resolver=create_campaign,
+        description="Create a campaign (admin): a multiplier, a fixed bonus or an instant win,"
+        " for partners, categories, tiers or a segment, in a window, funded by the partner or"
+        " the operator, within budgets, with a control group; with promoCode, a promo code."
+        " Its version 1 is in force from now; its seed's SHA-256 is published.",
+    )
+    update_campaign = strawberry.mutation(
+        resolver=update_campaign,
+        description="Add a campaign's next version from an instant on (admin): the fields"
+        " given change. Its limits apply at once; an ended campaign never runs again.",
+    )
+    end_campaign = strawberry.mutation(
+        resolver=end_campaign,
+        description="End a campaign now or at an instant (admin), at every till at once.",
+    )
+    create_segment = strawberry.mutation(
+        resolver=create_segment,
+        description="Create a member segment campaigns may target (admin): a list of members"
+        " or the members enrolled in a range.",
+    )
+    add_segment_members = strawberry.mutation(
+        resolver=add_segment_members, description="Add members to a list segment (admin)."
+    )
+    remove_segment_members = strawberry.mutation(
+        resolver=remove_segment_members, description="Take members out of a list segment (admin)."
     )
     set_tiers = strawberry.mutation(
         resolver=set_tiers,

@@ -42,6 +42,11 @@ class EarnPointsInput:
         description="Time of the purchase (default: now); the partner's rate and"
         " prices in force then apply.",
     )
+    promo_code: str | None = strawberry.field(
+        default=None,
+        description="A promo code the member presents: its campaign applies, or the earn is"
+        " refused with why (PROMO_CODE_*).",
+    )
     idempotency_key: str
 
 
@@ -70,7 +75,7 @@ async def _earn(ctx: Context, partner_id: int, data: EarnPointsInput) -> Outcome
         ctx,
         data.idempotency_key,
         "earnPoints",
-        purchase_body(member_id, data.order_id, money, lines, data.occurred_at),
+        purchase_body(member_id, data.order_id, money, lines, data.occurred_at, data.promo_code),
     )
     async with connection(ctx.pool) as conn:
         return await earn_purchase(
@@ -83,6 +88,7 @@ async def _earn(ctx: Context, partner_id: int, data: EarnPointsInput) -> Outcome
             order_id=order_id,
             occurred_at=occurred_at,
             now=now,
+            promo_code=data.promo_code,
         )
 
 

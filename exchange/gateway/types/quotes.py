@@ -9,9 +9,11 @@ from decimal import Decimal
 import strawberry
 
 from partners.burn_rules import explain
+from partners.campaign_earns import CampaignQuote
 from partners.earn_rules import explain as earn_explain
 from partners.earn_rules.evaluation import Calculation
 
+from .campaigns import CampaignLine, quoted_line, skipped_line
 from .common import Money
 from .earn_rules import EarnRule, EarnRuleStep
 
@@ -39,9 +41,39 @@ class EarnQuoteLine:
     )
 
 
+def quote_lines(calculation: Calculation) -> list[EarnQuoteLine]:
+    currency = calculation.currency
+    return [
+        EarnQuoteLine(
+            category=line.category,
+            amount=Money.of(line.amount, currency),
+            points=granted,
+            points_before_caps=line.points,
+            rule=EarnRule.of(line.rule),
+            rate=_number(line.rate),
+            multiplier=_number(line.multiplier),
+            exact_points=_number(line.exact),
+        )
+        for line, granted in zip(calculation.lines, calculation.granted, strict=True)
+    ]
+
+
 @strawberry.type(description="The points an earnPoints with this basket would give now.")
 class EarnQuote:
-    points: int
+    points: int = strawberry.field(
+        description="What the earn rules give (the EARN transaction's points)."
+    )
+    campaign_points: int = strawberry.field(
+        default=0,
+        description="What the campaigns would give on top, within their limits as they stand"
+        " (an instant win's prize is drawn at the earn, not counted here).",
+    )
+    total_points: int = strawberry.field(default=0, description="points + campaignPoints.")
+    campaigns: list[CampaignLine] = strawberry.field(
+        default_factory=list,
+        description="The campaigns running at the partner, in the order they apply: what each"
+        " would give, or why it does not apply.",
+    )
     rate: str = strawberry.field(description="The base rate in force, per unit of money.")
     lines: list[EarnQuoteLine] = strawberry.field(
         description="Per line (the whole amount as one line, `purchase`, when none were given)."
@@ -58,26 +90,21 @@ class EarnQuote:
     )
 
     @classmethod
-    def of(cls, calculation: Calculation) -> EarnQuote:
+    def of(cls, calculation: Calculation, found: CampaignQuote | None = None) -> EarnQuote:
         assert calculation.version is not None and calculation.effective_from is not None
         currency = calculation.currency
-        lines = [
-            EarnQuoteLine(
-                category=line.category,
-                amount=Money.of(line.amount, currency),
-                points=granted,
-                points_before_caps=line.points,
-                rule=EarnRule.of(line.rule),
-                rate=_number(line.rate),
-                multiplier=_number(line.multiplier),
-                exact_points=_number(line.exact),
-            )
-            for line, granted in zip(calculation.lines, calculation.granted, strict=True)
-        ]
+        campaigns: list[CampaignLine] = []
+        if found is not None:
+            campaigns = [quoted_line(q, currency) for q in found.quoted]
+            campaigns += [skipped_line(skipped) for skipped in found.evaluation.skipped]
+        extra = 0 if found is None else found.points
         return cls(
             points=calculation.points,
+            campaign_points=extra,
+            total_points=calculation.points + extra,
+            campaigns=campaigns,
             rate=_number(calculation.base_rate),
-            lines=lines,
+            lines=quote_lines(calculation),
             points_before_caps=calculation.points_before_caps,
             rule_version=calculation.version,
             rule_effective_from=calculation.effective_from,

@@ -14,6 +14,8 @@ from exchange.kit.ids import from_global_id, to_global_id
 from exchange.ledger import queries
 
 from ..context import Info
+from .calculations import EarnCalculation, campaign_line
+from .campaigns import CampaignLine
 from .common import Money, Node, PageInfo, described
 from .holds import Hold
 from .partners import Partner
@@ -85,6 +87,24 @@ class Transaction(Node):
         if self.row.original_entry_id is None:
             return None
         return await Transaction.load(info, self.row.original_entry_id)
+
+    @described(
+        "An EARN's calculation: its lines, rules, tier and campaigns, as it recorded them"
+        " (null for other kinds)."
+    )
+    async def calculation(self, info: Info) -> EarnCalculation | None:
+        if self.row.kind != "EARN":
+            return None
+        kept = await info.context.loaders.details.load(self.row.id)
+        return None if kept is None else EarnCalculation.of(kept)
+
+    @described("The campaign a BONUS transaction gave the points of (null otherwise).")
+    async def campaign(self, info: Info) -> CampaignLine | None:
+        if self.row.kind != "BONUS":
+            return None
+        kept = await info.context.loaders.details.load(self.row.id)
+        currency = info.context.settings.currency
+        return None if kept is None else campaign_line(kept, self.row.id, currency)
 
     @described("The hold a captured burn came from.")
     async def hold(self, info: Info) -> Hold | None:
