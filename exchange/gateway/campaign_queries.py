@@ -7,7 +7,6 @@ partner). A draw can be checked by whoever may see the earn: its partner, staff,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import strawberry
 
@@ -16,7 +15,7 @@ from exchange.kit.db import Conn, transaction
 from exchange.kit.errors import InvalidInput, NotFound
 from exchange.kit.ids import expect_global_id, from_global_id, to_global_id
 from exchange.ledger.errors import TransactionNotFound
-from partners.campaigns import draws, record, segments, store
+from partners.campaigns import segments, store, verifying
 from partners.campaigns.errors import CampaignNotFound
 from partners.campaigns.terms import Version
 from partners.versions import in_force
@@ -26,8 +25,6 @@ from .context import Info
 from .types.campaigns import (
     Campaign,
     CampaignRead,
-    Chance,
-    Draw,
     InstantWinCheck,
     Names,
     Segment,
@@ -45,12 +42,6 @@ async def names(conn: Conn, versions: Sequence[Version], currency: str) -> Names
     return Names(await store.partner_codes(conn, ids), found, currency)
 
 
-def _ended(versions: Sequence[Version], at: datetime) -> bool:
-    current = in_force(versions, at)
-    ends_at = None if current is None else current.terms.ends_at
-    return ends_at is not None and ends_at <= at
-
-
 async def read(conn: Conn, campaign_ids: Sequence[int], currency: str) -> list[Campaign]:
     """The campaigns, in the order of ``campaign_ids``."""
     now = clock.now()
@@ -62,7 +53,7 @@ async def read(conn: Conn, campaign_ids: Sequence[int], currency: str) -> list[C
     found = []
     for campaign_id in campaign_ids:
         versions = by_campaign[campaign_id]
-        seed = await store.seed(conn, campaign_id) if _ended(versions, now) else None
+        seed = await store.seed(conn, campaign_id) if verifying.ended(versions, now) else None
         points, uses = given.get(campaign_id, (0, 0))
         read_one = CampaignRead(versions[0].campaign, versions, seed, points, uses)
         found.append(campaign_of(read_one, in_force(versions, now), named, now))
@@ -156,47 +147,8 @@ async def verify_instant_win(
         entry_id = expect_global_id(transaction_id, "Transaction", error=TransactionNotFound)
     except NotFound:
         raise TransactionNotFound("no such transaction", field=["transactionId"]) from None
-    earn = await info.context.loaders.transactions.load(entry_id)
-    if earn is None or earn.kind != "EARN":
-        raise TransactionNotFound("no such earn", field=["transactionId"])
+    if await info.context.loaders.transactions.load(entry_id) is None:
+        raise TransactionNotFound("no such transaction", field=["transactionId"])
     async with transaction(info.context.pool) as conn:
-        cur = await conn.execute("SELECT details FROM journal_entries WHERE id = %s", (entry_id,))
-        row = await cur.fetchone()
-        assert row is not None
-        code = campaign_code.strip().upper()
-        kept = [o for o in record.outcomes(row["details"]) if o.code == code and o.draw]
-        if not kept:
-            raise CampaignNotFound(f"the earn has no draw of {code}", field=["campaignCode"])
-        header = await store.campaign_by_code(conn, code)
-        assert header is not None
-        versions = await store.versions(conn, [header.id])
-        seed = await store.seed(conn, header.id) if _ended(versions, clock.now()) else None
-    return _checked(kept[0], header.seed_sha256, seed, to_global_id("Transaction", entry_id))
-
-
-def _checked(
-    outcome: record.Outcome, sha: str, seed: bytes | None, transaction_id: str
-) -> InstantWinCheck:
-    assert outcome.draw is not None and outcome.chance is not None
-    recomputed = None if seed is None else draws.draw(seed, transaction_id, outcome.chance)
-    matches = None if seed is None else draws.commitment(seed) == sha
-    verified = None
-    if recomputed is not None:
-        verified = bool(matches) and (recomputed.value, recomputed.won) == (
-            outcome.draw.value,
-            outcome.draw.won,
-        )
-    chance = Chance.of(outcome.chance)
-    assert chance is not None
-    return InstantWinCheck(
-        campaign_code=outcome.code,
-        transaction_id=strawberry.ID(transaction_id),
-        chance=chance,
-        seed_sha256=sha,
-        seed=None if seed is None else seed.hex(),
-        recorded=Draw(value=outcome.draw.value, won=outcome.draw.won),
-        recomputed=None if recomputed is None else Draw(value=recomputed.value, won=recomputed.won),
-        seed_matches=matches,
-        verified=verified,
-        points=outcome.points,
-    )
+        checked = await verifying.check(conn, entry_id, campaign_code, clock.now())
+    return InstantWinCheck.of(checked)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
@@ -13,7 +12,6 @@ from exchange.kit.db import Conn
 from exchange.kit.errors import ExchangeError
 from exchange.kit.money import parse_money
 from partners import campaign_cache
-from partners.campaigns import segments, store
 from partners.campaigns.terms import Funder, Kind, Version
 from partners.campaigns.writing import Asked
 
@@ -56,17 +54,10 @@ def minimum_of(ctx: Context, money: MoneyInput | None) -> Decimal | None:
         raise
 
 
-async def partner_ids(conn: Conn, codes: list[str]) -> frozenset[int]:
-    return frozenset() if not codes else await store.partner_ids(conn, codes)
-
-
-async def segment_id(conn: Conn, code: str | None) -> int | None:
-    return None if code is None else (await segments.by_code(conn, code)).id
-
-
-def asked(ctx: Context, key: str, request: dict[str, Any]) -> Asked:
+def asked(ctx: Context, key: str) -> Asked:
+    """Who asks, under which key (the request is filled in by ``partners.campaigns.admin``)."""
     principal = ctx.principal
-    return Asked(principal.caller, key, f"{principal.role} key {principal.key_id}", request)
+    return Asked(principal.caller, key, f"{principal.role} key {principal.key_id}", {})
 
 
 async def run_campaign_mutation(

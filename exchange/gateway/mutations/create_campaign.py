@@ -8,7 +8,7 @@ import strawberry
 
 from exchange.kit import clock
 from exchange.kit.db import Conn
-from partners.campaigns import checks, writing
+from partners.campaigns import admin
 from partners.campaigns.terms import Limits, Version
 
 from ..context import Context, Info
@@ -21,9 +21,7 @@ from .campaigns_common import (
     funder_of,
     kind_of,
     minimum_of,
-    partner_ids,
     run_campaign_mutation,
-    segment_id,
 )
 
 
@@ -80,9 +78,7 @@ class CreateCampaignInput:
 
 
 async def _create(ctx: Context, conn: Conn, data: CreateCampaignInput) -> Version:
-    code = checks.code(data.code, "code")
-    promo = None if data.promo_code is None else checks.code(data.promo_code, "promoCode")
-    given = checks.Given(
+    spec = admin.Spec(
         name=data.name,
         kind=kind_of(data.kind),
         starts_at=data.starts_at,
@@ -91,20 +87,23 @@ async def _create(ctx: Context, conn: Conn, data: CreateCampaignInput) -> Versio
         multiplier=data.multiplier,
         points=data.points,
         chance=None if data.chance is None else (data.chance.wins, data.chance.out_of),
-        partner_ids=await partner_ids(conn, data.partner_codes),
+        partner_codes=data.partner_codes,
         categories=data.categories,
         tiers=data.tiers,
-        segment_id=await segment_id(conn, data.segment_code),
+        segment_code=data.segment_code,
         minimum_spend=minimum_of(ctx, data.minimum_spend),
         limits=Limits(
             data.points_total, data.points_per_member, data.uses_total, data.uses_per_member
         ),
         control_percent=data.control_group_percent,
     )
-    terms = checks.terms(given, promo=promo is not None)
-    request = {"code": code, "promoCode": promo, **writing.terms_request(terms)}
-    return await writing.create(
-        conn, code, promo, terms, asked=asked(ctx, data.idempotency_key, request), now=clock.now()
+    return await admin.create(
+        conn,
+        data.code,
+        data.promo_code,
+        spec,
+        asked=asked(ctx, data.idempotency_key),
+        now=clock.now(),
     )
 
 

@@ -9,8 +9,7 @@ import strawberry
 
 from exchange.kit import clock
 from exchange.kit.db import Conn
-from exchange.kit.errors import InvalidInput
-from partners.campaigns import writing
+from partners.campaigns import admin
 from partners.campaigns.terms import Version
 
 from ..context import Context, Info
@@ -27,20 +26,8 @@ class EndCampaignInput:
 
 
 async def _end(ctx: Context, conn: Conn, data: EndCampaignInput) -> Version:
-    now = clock.now()
-    at = writing.start_of(data.ends_at, now) if data.ends_at is not None else now
-    if data.ends_at is not None and data.ends_at.tzinfo is None:
-        raise InvalidInput("endsAt needs a time zone offset", field=["endsAt"])
-    request = {"code": data.code.strip().upper(), "endsAt": data.ends_at}
-    return await writing.change(
-        conn,
-        data.code,
-        writing.ended(at),
-        effective_from=None,
-        asked=asked(ctx, data.idempotency_key, request),
-        operation="endCampaign",
-        now=now,
-    )
+    asking = asked(ctx, data.idempotency_key)
+    return await admin.end(conn, data.code, data.ends_at, asked=asking, now=clock.now())
 
 
 async def end_campaign(info: Info, input: EndCampaignInput) -> CampaignPayload:

@@ -3,7 +3,7 @@ given change, the others keep the latest version's value (null clears an optiona
 
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +12,8 @@ import strawberry
 from exchange.kit import clock
 from exchange.kit.db import Conn
 from exchange.kit.errors import InvalidInput
-from partners.campaigns import checks, writing
-from partners.campaigns.terms import Limits, Terms, Version
+from partners.campaigns import admin
+from partners.campaigns.terms import Version
 
 from ..context import Context, Info
 from ..types.campaigns import CampaignFunder
@@ -24,9 +24,7 @@ from .campaigns_common import (
     asked,
     funder_of,
     minimum_of,
-    partner_ids,
     run_campaign_mutation,
-    segment_id,
 )
 
 
@@ -56,74 +54,51 @@ class UpdateCampaignInput:
     idempotency_key: str
 
 
-def _given(data: UpdateCampaignInput) -> dict[str, Any]:
-    fields = (
-        "name", "multiplier", "points", "chance", "starts_at", "ends_at", "partner_codes",
-        "categories", "tiers", "segment_code", "minimum_spend", "funded_by", "points_total",
-        "points_per_member", "uses_total", "uses_per_member", "control_group_percent",
-    )  # fmt: skip
-    return {
-        name: getattr(data, name) for name in fields if getattr(data, name) is not strawberry.UNSET
-    }
+RENAMED = {
+    "funded_by": "funder",
+    "control_group_percent": "control_percent",
+}
+"""Input fields named otherwise in ``partners.campaigns.admin.Spec``."""
 
 
-def _required(given: dict[str, Any], name: str, field: str) -> None:
+def _required(given: dict[str, Any], name: str) -> None:
     if name in given and given[name] is None:
+        field = "".join(w if i == 0 else w.title() for i, w in enumerate(name.split("_")))
         raise InvalidInput(f"{field} cannot be cleared", field=[field])
 
 
-async def _changes(ctx: Context, conn: Conn, given: dict[str, Any]) -> dict[str, Any]:
-    """The fields of ``checks.Given`` to change."""
-    for name, field in (("name", "name"), ("starts_at", "startsAt"), ("funded_by", "fundedBy")):
-        _required(given, name, field)
-    same = ("name", "starts_at", "ends_at", "multiplier", "points")
-    changes = {name: value for name, value in given.items() if name in same}
+def _changes(ctx: Context, data: UpdateCampaignInput) -> dict[str, Any]:
+    """The Spec fields (and limits) the input changes."""
+    names = [f.name for f in dataclasses.fields(data) if f.name not in KEPT]
+    given = {name: getattr(data, name) for name in names}
+    given = {name: value for name, value in given.items() if value is not strawberry.UNSET}
+    for name in ("name", "starts_at", "funded_by"):
+        _required(given, name)
     if "chance" in given:
         chance = given["chance"]
-        changes["chance"] = None if chance is None else (chance.wins, chance.out_of)
-    if "partner_codes" in given:
-        changes["partner_ids"] = await partner_ids(conn, given["partner_codes"] or [])
-    if "categories" in given:
-        changes["categories"] = given["categories"] or ()
-    if "tiers" in given:
-        changes["tiers"] = given["tiers"] or ()
-    if "segment_code" in given:
-        changes["segment_id"] = await segment_id(conn, given["segment_code"])
+        given["chance"] = None if chance is None else (chance.wins, chance.out_of)
     if "minimum_spend" in given:
-        changes["minimum_spend"] = minimum_of(ctx, given["minimum_spend"])
+        given["minimum_spend"] = minimum_of(ctx, given["minimum_spend"])
     if "funded_by" in given:
-        changes["funder"] = funder_of(given["funded_by"])
+        given["funded_by"] = funder_of(given["funded_by"])
+    for name in ("partner_codes", "categories", "tiers"):
+        if name in given:
+            given[name] = given[name] or ()
     if "control_group_percent" in given:
-        changes["control_percent"] = given["control_group_percent"] or "0"
-    return changes
+        given["control_group_percent"] = given["control_group_percent"] or "0"
+    return {RENAMED.get(name, name): value for name, value in given.items()}
 
 
-def _limits(latest: Limits, given: dict[str, Any]) -> Limits:
-    names = ("points_total", "points_per_member", "uses_total", "uses_per_member")
-    return replace(latest, **{name: given[name] for name in names if name in given})
+KEPT = ("code", "effective_from", "idempotency_key")
 
 
 async def _update(ctx: Context, conn: Conn, data: UpdateCampaignInput) -> Version:
-    given = _given(data)
-    changes = await _changes(ctx, conn, given)
-
-    def changed(latest: Version) -> Terms:
-        before = checks.given_of(latest.terms)
-        after = replace(before, **changes, limits=_limits(before.limits, given))
-        return checks.terms(after, promo=latest.campaign.promo_code is not None)
-
-    request: dict[str, Any] = {
-        "code": data.code.strip().upper(),
-        "effectiveFrom": data.effective_from,
-        "changes": {name: str(value) for name, value in sorted(given.items())},
-    }
-    return await writing.change(
+    return await admin.update(
         conn,
         data.code,
-        changed,
+        _changes(ctx, data),
         effective_from=data.effective_from,
-        asked=asked(ctx, data.idempotency_key, request),
-        operation="updateCampaign",
+        asked=asked(ctx, data.idempotency_key),
         now=clock.now(),
     )
 

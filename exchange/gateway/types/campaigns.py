@@ -20,6 +20,7 @@ from partners.campaigns.terms import Campaign as CampaignHeader
 from partners.campaigns.terms import Chance as ChanceTerms
 from partners.campaigns.terms import Segment as SegmentTerms
 from partners.campaigns.terms import Version
+from partners.campaigns.verifying import DrawCheck
 
 from .common import Money
 
@@ -348,3 +349,21 @@ class InstantWinCheck:
         " the seed is shown)."
     )
     points: int = strawberry.field(description="The prize the earn gave (0: lost, or no budget).")
+
+    @classmethod
+    def of(cls, checked: DrawCheck) -> InstantWinCheck:
+        again = checked.recomputed
+        chance = Chance.of(checked.chance)
+        assert chance is not None
+        return cls(
+            campaign_code=checked.code,
+            transaction_id=strawberry.ID(checked.transaction_id),
+            chance=chance,
+            seed_sha256=checked.seed_sha256,
+            seed=None if checked.seed is None else checked.seed.hex(),
+            recorded=Draw(value=checked.recorded.value, won=checked.recorded.won),
+            recomputed=None if again is None else Draw(value=again.value, won=again.won),
+            seed_matches=checked.seed_matches,
+            verified=checked.verified,
+            points=checked.points,
+        )
