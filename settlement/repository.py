@@ -200,7 +200,7 @@ SELECT partner_id, kind, adjustment, unit_price, sum(points)::bigint AS points,
                CASE WHEN c.prepaid THEN 'ISSUE_REVERSED_PREPAID' ELSE 'ISSUE_REVERSED' END,
                {earlier}, CASE WHEN c.prepaid THEN 0 ELSE o.issue_price END, c.points
           FROM settlement_covered c JOIN journal_entries o ON o.id = c.original_entry_id
-         WHERE c.kind = 'EARN_REVERSAL' AND c.points > 0
+         WHERE c.kind = 'EARN_REVERSAL' AND c.partner_id IS NOT NULL AND c.points > 0
         UNION ALL
         SELECT c.partner_id, 'REDEEMED', false, c.redemption_value, c.points
           FROM settlement_covered c WHERE c.kind = 'BURN' AND c.points > 0

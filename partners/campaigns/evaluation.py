@@ -163,9 +163,9 @@ def _why_not(terms: Terms, context: Context, lines: Lines) -> str | None:
         return "the purchase is below the partner's minimum purchase"
     if (who := _who(terms, context)) is not None:
         return who
-    if not lines:
-        return "no line of the basket is in its categories"
     spend = _spend(lines)
+    if not lines or spend <= 0:
+        return "no line of the basket is in its categories"
     if terms.minimum_spend is not None and spend < terms.minimum_spend:
         return f"its lines cost {spend}, less than its minimum spend of {terms.minimum_spend}"
     return None

@@ -113,9 +113,15 @@ class Campaigns:
         *,
         promo_code: str | None = None,
         key: str | None = None,
+        amount: str | None = None,
     ) -> Outcome:
+        """A purchase of ``lines`` (None: the fuel station's basket) for ``amount`` (None: what
+        the lines cost)."""
         basket = BASKET if lines is None else lines
-        money = Money(sum((line.amount for line in basket), Decimal(0)), "EUR")
+        paid = (
+            sum((line.amount for line in basket), Decimal(0)) if amount is None else Decimal(amount)
+        )
+        money = Money(paid, "EUR")
         at = now()
         body = purchases.purchase_body(member_id, None, money, basket, None, promo_code)
         request = Request(f"partner:{partner_id}", key or new_key("earn"), "earnPoints", body)
