@@ -13,7 +13,11 @@ import pytest
 from campaign_support import BASKET, Campaigns, now
 
 from exchange.kit.db import Pool, transaction
-from partners import campaign_cache, prepaid
+from exchange.kit.money import Money
+from exchange.ledger import members
+from exchange.ledger.outcome import Request
+from partners import campaign_cache, prepaid, purchases, registry
+from partners.campaigns import segments
 from partners.campaigns.terms import Funder, Kind, Targets
 from partners.rules import Line
 
@@ -198,3 +202,83 @@ async def test_an_unknown_promo_code_leaves_the_cached_campaigns_alone_when_it_e
     assert bonus["reason"] == f"Bonus campaign (promo code W{fuel.id})"
     assert len(BASKET) == 3
     assert campaign_cache.TTL_SECONDS == 5
+
+
+class Counting:
+    """A connection that counts the statements run through it (round trips)."""
+
+    def __init__(self, conn: object) -> None:
+        self._conn = conn
+        self.statements: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+    async def execute(self, query: str, *args: object, **kwargs: object) -> object:
+        self.statements.append(query)
+        return await self._conn.execute(query, *args, **kwargs)  # type: ignore[attr-defined]
+
+
+async def _statements(pool: Pool, member: int, partner: int) -> list[str]:
+    """The statements of one earn of 10.00 EUR, each as its first two words."""
+    money = Money(Decimal("10.00"), "EUR")
+    body = purchases.purchase_body(member, None, money, [], None)
+    async with pool.connection() as conn:
+        counting = Counting(conn)
+        at = now()
+        await purchases.earn_purchase(
+            counting,  # type: ignore[arg-type]
+            Request(f"partner:{partner}", f"count-{at.isoformat()}", "earnPoints", body),
+            partner_id=partner,
+            member_id=member,
+            money=money,
+            lines=[],
+            order_id=None,
+            occurred_at=at,
+            now=at,
+        )
+    return [" ".join(statement.split("(")[0].split()[:2]) for statement in counting.statements]
+
+
+def _partner(code: str) -> registry.NewPartner:
+    return registry.NewPartner(
+        code=code,
+        name=code,
+        earn_rate=Decimal(1),
+        issue_price=Decimal("0.01"),
+        redemption_value=Decimal("0.008"),
+        currency="EUR",
+        point_validity_days=365,
+    )
+
+
+async def test_an_earn_costs_one_statement_with_or_without_campaigns(
+    fresh_pool: Pool,
+) -> None:
+    """In a database of its own (no tiers: no tier read), an earn is one round trip, the
+    campaigns' generation checked inside it, at a partner with campaigns or without; one
+    more only while a campaign at hand targets a segment (to read the member's)."""
+    fresh = Campaigns(fresh_pool)
+    async with transaction(fresh_pool) as conn:
+        quiet, _ = await registry.create_partner(conn, _partner("QUIET"), now=now())
+        busy, _ = await registry.create_partner(conn, _partner("BUSY"), now=now())
+        member = await members.enroll(
+            conn, enrolment=members.Enrolment(), partner_id=quiet.id, now=now()
+        )
+        await conn.execute(
+            "INSERT INTO member_partner_links (member_id, partner_id) VALUES (%s, %s)",
+            (member, busy.id),
+        )
+        vip = await segments.create(conn, "VIP", "VIPs", enrolled=None, actor="t", now=now())
+    await fresh.create({busy.id}, Kind.BONUS)
+    for partner in (quiet.id, busy.id):  # the caches are warm from here on
+        await _statements(fresh_pool, member, partner)
+
+    assert await _statements(fresh_pool, member, quiet.id) == ["SELECT ledger_earn"]
+    assert await _statements(fresh_pool, member, busy.id) == ["SELECT ledger_earn"]
+    await fresh.create(
+        {busy.id}, Kind.BONUS, targets=Targets(partner_ids=frozenset({busy.id}), segment_id=vip.id)
+    )
+    await _statements(fresh_pool, member, quiet.id)
+    assert await _statements(fresh_pool, member, quiet.id) == ["SELECT ledger_earn"]
+    assert await _statements(fresh_pool, member, busy.id) == ["SELECT CASE", "SELECT ledger_earn"]

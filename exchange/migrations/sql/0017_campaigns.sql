@@ -346,12 +346,15 @@ BEGIN
     IF done IS NOT NULL THEN
         RETURN done;
     END IF;
-    SELECT p.status, p.point_validity_days, p.billing, p.credit_limit_points, pr.issue_price
+    -- the campaigns' generation is read in the partner's statement: no statement more per earn
+    SELECT p.status, p.point_validity_days, p.billing, p.credit_limit_points, pr.issue_price,
+           g.generation AS campaign_generation
       INTO partner
       FROM partners p
       LEFT JOIN LATERAL (SELECT issue_price FROM partner_prices
                           WHERE partner_id = p.id AND effective_from <= p_occurred_at
                           ORDER BY effective_from DESC LIMIT 1) pr ON true
+      CROSS JOIN campaign_generation g
      WHERE p.id = p_partner_id;
     IF partner.status IS DISTINCT FROM 'ACTIVE' THEN
         PERFORM ledger_fail('PARTNER_SUSPENDED', 'this partner is suspended');
@@ -364,8 +367,8 @@ BEGIN
         PERFORM ledger_fail('EARN_RULES_CHANGED',
                             format('the earn rules in force at %s changed: price the purchase'
                                    ' again', iso_utc(p_occurred_at)), 'occurredAt');
-    ELSIF p_campaign_generation IS NOT NULL AND p_campaign_generation IS DISTINCT FROM
-          (SELECT generation FROM campaign_generation) THEN
+    ELSIF p_campaign_generation IS NOT NULL
+          AND p_campaign_generation IS DISTINCT FROM partner.campaign_generation THEN
         PERFORM ledger_fail('CAMPAIGNS_CHANGED',
                             'the campaigns changed: price the purchase again');
     END IF;
