@@ -55,6 +55,11 @@ AUDITED: dict[str, Wanted] = {
     "settle discard": _always,
     "tiers review": _always,
     "members sessions revoke": _always,
+    "campaigns create": _always,
+    "campaigns update": _always,
+    "campaigns end": _always,
+    "campaigns segment-create": _always,
+    "campaigns segment-add": _always,
 }
 
 NOT_AUDITED = frozenset(
@@ -74,6 +79,8 @@ NOT_AUDITED = frozenset(
         "report program",
         "report liability",
         "members sessions list",
+        "campaigns list",
+        "campaigns verify-draw",
     }
 )
 """Commands that change nothing (a test insists every command is in one of the two lists)."""
