@@ -3,7 +3,7 @@
 Deterministic per member and campaign, and unknowable before the campaign ends: take
 ``sha256(seed || "control:" || member id)``, read its first 15 hex digits as a number v in
 [0, 16^15); the member is held out when ``v x 100 < percent x 16^15``, so each member is in
-with the stated chance. SQL's ``campaign_control`` (migration 0018) is the same function: the
+with the stated chance. SQL's ``campaign_control`` (migration 0019) is the same function: the
 program report counts the groups with it, and anyone can re-check a member once the seed is
 shown.
 """

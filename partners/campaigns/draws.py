@@ -5,7 +5,7 @@ and the seed itself once the campaign has ended. A qualifying purchase's draw is
 ``sha256(seed || "draw:" || the EARN's transaction id)`` (the global id the API shows); its
 first 15 hex digits, as a number v in [0, 16^15), win when ``v x outOf < wins x 16^15``: a
 chance of exactly wins / outOf up to 16^-15. The earn records v (``draw.value``) and the
-outcome; ``ledger_earn`` computes it in SQL (``campaign_draw``, migration 0018).
+outcome; ``ledger_earn`` computes it in SQL (``campaign_draw``, migration 0019).
 """
 
 from __future__ import annotations

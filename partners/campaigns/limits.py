@@ -1,5 +1,5 @@
 """A campaign's limits, applied to what it claims: the rule ``campaign_grant`` (migration
-0018) applies under the member's lock, here for quotes and worked examples.
+0019) applies under the member's lock, here for quotes and worked examples.
 
 In order: a member who used the campaign ``usesPerMember`` times, or a campaign used
 ``usesTotal`` times, gets nothing; then the points are cut to what is left of the member's

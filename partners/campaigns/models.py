@@ -1,4 +1,4 @@
-"""Campaign tables (migration 0018): segments, campaigns and their versions (append-only),
+"""Campaign tables (migration 0019): segments, campaigns and their versions (append-only),
 the generation every cache is checked against, budgets and the members campaigns met."""
 
 from __future__ import annotations

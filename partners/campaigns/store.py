@@ -1,4 +1,4 @@
-"""Campaigns in the database (migration 0018): reading them, and what they gave so far.
+"""Campaigns in the database (migration 0019): reading them, and what they gave so far.
 
 ``snapshot`` reads the generation first and then every version, so a version added in
 between makes the earn refuse the snapshot (``CAMPAIGNS_CHANGED``) rather than miss it.

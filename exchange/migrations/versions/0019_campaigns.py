@@ -1,8 +1,8 @@
 """campaigns and promo codes: segments, campaigns and their versions, budgets, the members
 they met; ledger_earn grants them under the member's lock and posts their BONUS entries
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-25 10:00:00
 """
 
@@ -12,13 +12,13 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
 SQL_DIR = Path(__file__).parent.parent / "sql"
-SQL = SQL_DIR / "0018_campaigns.sql"
+SQL = SQL_DIR / "0019_campaigns.sql"
 
 
 def _previous_earn() -> str:
