@@ -21,3 +21,11 @@ class InvalidLoginCode(ExchangeError):
     all, so that nobody learns which identifiers belong to members)."""
 
     code = "INVALID_LOGIN_CODE"
+
+
+class InvalidCardLinkCode(ExchangeError):
+    """A code to link a card that is wrong, expired or used, or that was never sent because
+    the card is nobody's or its holder cannot be reached (one answer for all, so that nobody
+    learns which cards exist)."""
+
+    code = "INVALID_CARD_LINK_CODE"

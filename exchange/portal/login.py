@@ -18,7 +18,7 @@ from exchange.ledger.members import EMAIL, MAX_IDENTIFIER, PHONE
 from exchange.portal import codes, sessions, throttle
 from exchange.portal.errors import InvalidLoginCode
 from exchange.portal.hashing import portal_key
-from exchange.portal.senders import CodeSender, Recipient
+from exchange.portal.senders import Code, CodeSender, Recipient
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ async def request_code(
         code, expires_at = await codes.issue(
             conn, recipient.member_id, key=key, lifetime=lifetime, now=now
         )
-        await sender.send(conn, recipient, code, expires_at=expires_at, now=now)
+        await sender.send(conn, Code(recipient, code, expires_at), now=now)
 
 
 async def log_in(

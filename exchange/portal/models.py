@@ -14,13 +14,15 @@ TS = DateTime(timezone=True)
 
 
 class LoginCode(Base):
-    """A one-time code sent to a member: short-lived, single use, a few attempts."""
+    """A one-time code sent to a member: short-lived, single use, a few attempts. Its scope
+    says what it is for: ``login``, or ``card-link:<member>:<card>`` (migration 0019)."""
 
     __tablename__ = "member_login_codes"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     code_hash: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text, server_default="login")
     created_at: Mapped[datetime] = mapped_column(TS)
     expires_at: Mapped[datetime] = mapped_column(TS)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -28,7 +30,7 @@ class LoginCode(Base):
 
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_check"),
-        Index("ix_member_login_codes_member", "member_id", "id"),
+        Index("ix_member_login_codes_member", "member_id", "scope", "id"),
     )
 
 
@@ -55,8 +57,8 @@ class MemberSession(Base):
 
 
 class LoginAttempt(Base):
-    """A code sent or a wrong code, by bucket (an identifier's keyed hash, or an address):
-    what the rate limits count."""
+    """A code sent or a wrong code, by bucket (an identifier's keyed hash, an address, a
+    member, a card): what the rate limits count."""
 
     __tablename__ = "login_attempts"
 
@@ -66,7 +68,10 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(TS)
 
     __table_args__ = (
-        CheckConstraint("action IN ('CODE_SENT', 'CODE_REJECTED')", name="action_check"),
+        CheckConstraint(
+            "action IN ('CODE_SENT', 'CODE_REJECTED', 'CARD_CODE_SENT', 'CARD_CODE_REJECTED')",
+            name="action_check",
+        ),
         Index("ix_login_attempts_bucket", "bucket", "action", "at"),
         Index("ix_login_attempts_at", "at"),
     )

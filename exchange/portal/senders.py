@@ -1,10 +1,12 @@
-"""How a member receives its login code: a pluggable sender.
+"""How a member receives a one-time code: a pluggable sender. A code is for logging in, or
+(``card`` given) for letting another account link one of the member's cards.
 
 - ``LogSender`` (development): writes the code to the log (``exchange.portal``);
 - ``WebhookSender``: hands the code to the partner that enrolled the member, as a
-  ``member.login_code`` event in the outbox (the same transaction as the code), for the
-  partner to send by e-mail or SMS through its own channels. A member no partner enrolled
-  gets nothing (and the caller is not told: nobody learns who is a member).
+  ``member.login_code`` (or ``member.card_link_code``) event in the outbox (the same
+  transaction as the code), for the partner to send by e-mail or SMS through its own
+  channels. A member no partner enrolled gets nothing (and the caller is not told: nobody
+  learns who is a member).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from exchange.ledger import events
 logger = logging.getLogger("exchange.portal")
 
 EVENT_TYPE = "member.login_code"
+CARD_LINK_EVENT_TYPE = "member.card_link_code"
 
 
 @dataclass(frozen=True)
@@ -33,40 +36,62 @@ class Recipient:
     enrolled_by_partner_id: int | None
 
 
+@dataclass(frozen=True)
+class Code:
+    """A one-time code to deliver."""
+
+    recipient: Recipient
+    code: str
+    expires_at: datetime
+    card: str | None = None
+    """None: a login code; else the code that lets another account link this card of the
+    recipient's."""
+
+    @property
+    def what(self) -> str:
+        if self.card is None:
+            return "login code"
+        return f"card link code (card ...{last_digits(self.card)})"
+
+
 class CodeSender(Protocol):
-    async def send(
-        self, conn: Conn, recipient: Recipient, code: str, *, expires_at: datetime, now: datetime
-    ) -> None: ...
+    async def send(self, conn: Conn, message: Code, *, now: datetime) -> None: ...
+
+
+def last_digits(card: str) -> str:
+    """What the holder is told of a card: its last four digits."""
+    return card[-4:]
 
 
 class LogSender:
     """Development only (production refuses it): the code is in the log."""
 
-    async def send(
-        self, conn: Conn, recipient: Recipient, code: str, *, expires_at: datetime, now: datetime
-    ) -> None:
+    async def send(self, conn: Conn, message: Code, *, now: datetime) -> None:
+        recipient = message.recipient
         logger.warning(
-            "login code for member %s (%s %s): %s, valid until %s",
+            "%s for member %s (%s %s): %s, valid until %s",
+            message.what,
             recipient.member_id,
             recipient.channel,
             recipient.address,
-            code,
-            expires_at.astimezone(UTC).isoformat(),
+            message.code,
+            message.expires_at.astimezone(UTC).isoformat(),
         )
 
 
 class WebhookSender:
-    """The enrolling partner delivers the code (a ``member.login_code`` webhook)."""
+    """The enrolling partner delivers the code (a ``member.login_code`` or
+    ``member.card_link_code`` webhook)."""
 
-    async def send(
-        self, conn: Conn, recipient: Recipient, code: str, *, expires_at: datetime, now: datetime
-    ) -> None:
+    async def send(self, conn: Conn, message: Code, *, now: datetime) -> None:
+        recipient, card = message.recipient, message.card
         if recipient.enrolled_by_partner_id is None:
             logger.warning("member %s: no enrolling partner to send its code", recipient.member_id)
             return
+        extra = {} if card is None else {"cardLastDigits": last_digits(card)}
         await events.emit(
             conn,
-            event_type=EVENT_TYPE,
+            event_type=EVENT_TYPE if card is None else CARD_LINK_EVENT_TYPE,
             partner_id=recipient.enrolled_by_partner_id,
             member_id=recipient.member_id,
             member_seq=None,
@@ -76,8 +101,9 @@ class WebhookSender:
                 "memberId": to_global_id("Member", recipient.member_id),
                 "channel": recipient.channel,
                 "address": recipient.address,
-                "code": code,
-                "expiresAt": expires_at.astimezone(UTC).isoformat(),
+                "code": message.code,
+                "expiresAt": message.expires_at.astimezone(UTC).isoformat(),
+                **extra,
             },
         )
 

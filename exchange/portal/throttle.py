@@ -1,10 +1,11 @@
-"""Rate limits on logging in, per identifier and per network address, counted in the
-database (so every gateway process shares them) over sliding windows.
+"""Rate limits on one-time codes, counted in the database (so every gateway process shares
+them) over sliding windows: logging in, per identifier and per network address; linking a
+card, per member, per card and per address.
 
-Buckets are keyed hashes: ``id:<hash of the email or phone>`` and ``ip:<hash of the
-address>``; an identifier that belongs to no member is limited like any other. Callers of a
-bucket take turns (a transaction-scoped advisory lock), so concurrent requests cannot all
-slip under a limit.
+Buckets are named by scope: ``id:<keyed hash of the email or phone>``, ``ip:<keyed hash of
+the address>``, ``member:<id>``, ``card:<keyed hash of the number>``; an identifier or a card
+that belongs to no member is limited like any other. Callers of a bucket take turns (a
+transaction-scoped advisory lock), so concurrent requests cannot all slip under a limit.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from exchange.portal.hashing import keyed_hash
 @dataclass(frozen=True)
 class Limit:
     action: str
-    """``CODE_SENT`` or ``CODE_REJECTED``."""
+    """``CODE_SENT`` or ``CODE_REJECTED`` (login), ``CARD_CODE_SENT`` or
+    ``CARD_CODE_REJECTED`` (linking a card)."""
     scope: str
-    """``id`` or ``ip``."""
+    """``id``, ``ip``, ``member`` or ``card``."""
     most: int
     window: timedelta
 
@@ -32,6 +34,12 @@ LIMITS = (
     Limit("CODE_SENT", "ip", 20, timedelta(hours=1)),
     Limit("CODE_REJECTED", "id", 10, timedelta(hours=1)),
     Limit("CODE_REJECTED", "ip", 30, timedelta(hours=1)),
+    Limit("CARD_CODE_SENT", "member", 5, timedelta(hours=1)),
+    # the holder of a card is not sent more than this, whoever asks
+    Limit("CARD_CODE_SENT", "card", 3, timedelta(hours=1)),
+    Limit("CARD_CODE_SENT", "ip", 20, timedelta(hours=1)),
+    Limit("CARD_CODE_REJECTED", "member", 10, timedelta(hours=1)),
+    Limit("CARD_CODE_REJECTED", "ip", 30, timedelta(hours=1)),
 )
 KEEP = max(limit.window for limit in LIMITS)
 """How long attempts are kept: the longest window."""
@@ -39,24 +47,44 @@ KEEP = max(limit.window for limit in LIMITS)
 
 @dataclass(frozen=True)
 class Buckets:
-    identifier: str
-    address: str
+    by_scope: tuple[tuple[str, str], ...]
+    """(scope, bucket) pairs."""
 
     @classmethod
     def of(cls, key: bytes, identifier: str, address: str) -> Buckets:
+        """A login's: the identifier typed and the address it came from."""
         return cls(
-            identifier="id:" + keyed_hash(key, "login-identifier", identifier),
-            address="ip:" + keyed_hash(key, "login-address", address),
+            (
+                ("id", "id:" + keyed_hash(key, "login-identifier", identifier)),
+                ("ip", _address(key, address)),
+            )
         )
 
-    def of_scope(self, scope: str) -> str:
-        return self.identifier if scope == "id" else self.address
+    @classmethod
+    def of_card_link(cls, key: bytes, member_id: int, card: str, address: str) -> Buckets:
+        """Linking a card: the member asking, the card, and the address."""
+        return cls(
+            (
+                ("member", f"member:{member_id}"),
+                ("card", "card:" + keyed_hash(key, "card-number", card)),
+                ("ip", _address(key, address)),
+            )
+        )
+
+    def of_scope(self, scope: str) -> str | None:
+        return dict(self.by_scope).get(scope)
+
+
+def _address(key: bytes, address: str) -> str:
+    return "ip:" + keyed_hash(key, "login-address", address)
 
 
 async def check(conn: Conn, action: str, buckets: Buckets, now: datetime) -> None:
     """Refuse with RATE_LIMITED when any limit on ``action`` is reached."""
     for limit in (limit for limit in LIMITS if limit.action == action):
         bucket = buckets.of_scope(limit.scope)
+        if bucket is None:
+            continue
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (bucket,))
         cur = await conn.execute(
             "SELECT count(*) AS n, min(at) AS oldest FROM login_attempts"
@@ -74,9 +102,11 @@ async def check(conn: Conn, action: str, buckets: Buckets, now: datetime) -> Non
 
 
 async def record(conn: Conn, action: str, buckets: Buckets, now: datetime) -> None:
+    """One attempt in each of the buckets."""
     await conn.execute(
-        "INSERT INTO login_attempts (bucket, action, at) VALUES (%s, %s, %s), (%s, %s, %s)",
-        (buckets.identifier, action, now, buckets.address, action, now),
+        "INSERT INTO login_attempts (bucket, action, at)"
+        " SELECT bucket, %s, %s FROM unnest(%s::text[]) AS bucket",
+        (action, now, [bucket for _, bucket in buckets.by_scope]),
     )
 
 

@@ -23,6 +23,9 @@ EVENT_TYPES: dict[str, str] = {
     "points.expired": "points this partner issued that expired (runExpiry, exchange expire)",
     "member.login_code": "a one-time login code for a member this partner enrolled, to send"
     " by e-mail or SMS (with EXCHANGE_LOGIN_CODE_SENDER=webhook)",
+    "member.card_link_code": "a one-time code for a member this partner enrolled, which lets"
+    " another account of the web app link one of its cards (the member passes it on only if"
+    " that is its own account), to send by e-mail or SMS",
     "member.tier_changed": "the tier that applies to a member this partner enrolled changed"
     " (an earn reached a threshold, a review after the grace, a paid membership sold or"
     " ended)",

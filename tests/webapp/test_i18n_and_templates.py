@@ -38,7 +38,14 @@ def test_every_string_has_a_translation_with_the_same_placeholders(language: str
     for message in messages:
         entry = catalog.get(message)
         assert entry is not None and entry.string, f"{language}: no translation of {message!r}"
-        for name in ("%(amount)s", "%(partner)s", "%(points)s", "%(minutes)s", "%(who)s"):
+        for name in (
+            "%(amount)s",
+            "%(partner)s",
+            "%(points)s",
+            "%(minutes)s",
+            "%(who)s",
+            "%(digits)s",
+        ):
             assert (name in message) == (name in entry.string), (language, message)
 
 

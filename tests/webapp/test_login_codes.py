@@ -4,37 +4,19 @@ identifier and per address, stored hashed; the same answers for members and stra
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from webapp_support import Program, base_time
+from webapp_support import Outbox, Program, base_time
 
-from exchange.kit.db import Conn
 from exchange.kit.errors import InvalidInput
 from exchange.kit.settings import Settings
 from exchange.portal import login, sessions
 from exchange.portal.errors import InvalidLoginCode, RateLimited
 from exchange.portal.hashing import portal_key
-from exchange.portal.senders import LogSender, Recipient, WebhookSender
+from exchange.portal.senders import LogSender, WebhookSender
 
 SETTINGS = Settings(database_url="postgresql://unused/by-tests")
-
-
-@dataclass
-class Outbox:
-    """A sender that keeps what it was given."""
-
-    sent: list[tuple[Recipient, str]] = field(default_factory=list)
-
-    async def send(
-        self, conn: Conn, recipient: Recipient, code: str, *, expires_at: datetime, now: datetime
-    ) -> None:
-        self.sent.append((recipient, code))
-
-    @property
-    def last(self) -> str:
-        return self.sent[-1][1]
 
 
 async def _ask(program: Program, outbox: Outbox, who: str, now: datetime, ip: str = "10.0.0.1"):
@@ -51,7 +33,7 @@ async def test_a_code_logs_in_once_and_is_stored_hashed(program: Program) -> Non
     now, outbox = base_time(), Outbox()
     ana = await program.member(email="ana@example.com")
     await _ask(program, outbox, "  Ana@Example.com ", now)
-    ((recipient, code),) = outbox.sent
+    ((recipient, code, _),) = outbox.sent
     assert (recipient.member_id, recipient.channel, recipient.address) == (
         ana,
         "email",

@@ -235,22 +235,3 @@ async def test_transfer_from_the_form(program: Program, web: Web) -> None:
     assert "No member has this email address" in unknown.text
     detail = await ana.get(sent.headers["location"])
     assert "Sent to another member" in detail.text and "\N{MINUS SIGN}150" in detail.text
-
-
-async def test_link_another_card(program: Program, web: Web) -> None:
-    _, ana_id, _ = await _two_members(program)
-    ana = web()
-    await ana.log_in("ana@example.com")
-    await ana.get("/app/cards")
-    linked = await ana.post("/app/cards", {"card": "4111 1111 1111 1111"})
-    assert linked.headers["location"] == "/app/cards"
-    assert "4111111111111111" in (await ana.get("/app/cards")).text
-    typo = await ana.post("/app/cards", {"card": "4111 1111 1111 1112"})
-    assert typo.status_code == 400 and "exactly as printed" in typo.text
-    await ana.get("/app/cards")
-    twice = await ana.post("/app/cards", {"card": "4111111111111111"})
-    assert "already linked" in twice.text
-    async with transaction(program.pool) as conn:
-        assert (
-            await members.find(conn, partner_id=None, card_number="4111-1111-1111-1111") == ana_id
-        )

@@ -12,18 +12,23 @@ import httpx
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 CODE = re.compile(r"login code for member \d+ \([a-z]+ [^)]+\): (\d{6})")
+CARD_CODE = re.compile(r"card link code \(card \.\.\.(\d{4})\) for member \d+ \([^)]+\): (\d{6})")
 
 
 class CodeLog(logging.Handler):
-    """Keeps the codes the development sender writes to the log."""
+    """Keeps the codes the development sender writes to the log: login codes, and codes to
+    link a card (with the card's last four digits)."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.codes: list[str] = []
+        self.card_codes: list[tuple[str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         if found := CODE.search(record.getMessage()):
             self.codes.append(found.group(1))
+        elif found := CARD_CODE.search(record.getMessage()):
+            self.card_codes.append((found.group(1), found.group(2)))
 
 
 @dataclass

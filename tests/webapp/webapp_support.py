@@ -11,17 +11,32 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from exchange.kit.db import Pool, transaction
+from exchange.kit.db import Conn, Pool, transaction
 from exchange.ledger import members, transfers
 from exchange.ledger.outcome import Outcome, Request
+from exchange.portal.senders import Code, Recipient
 from partners import registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ledger"))
 from ledger_support import Ledger, audit_failures, base_time, new_key
 
-__all__ = ["Ledger", "Program", "audit_failures", "base_time", "new_key"]
+__all__ = ["Ledger", "Outbox", "Program", "audit_failures", "base_time", "new_key"]
 
 _codes = itertools.count(1)
+
+
+@dataclass
+class Outbox:
+    """A code sender that keeps what it was given: (recipient, code, card to link or None)."""
+
+    sent: list[tuple[Recipient, str, str | None]] = field(default_factory=list)
+
+    async def send(self, conn: Conn, message: Code, *, now: datetime) -> None:
+        self.sent.append((message.recipient, message.code, message.card))
+
+    @property
+    def last(self) -> str:
+        return self.sent[-1][1]
 
 
 @dataclass

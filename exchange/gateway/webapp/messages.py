@@ -27,7 +27,8 @@ def refusal(_: Gettext, error: ExchangeError) -> str:
         "MEMBER_NOT_FOUND": _("No member has this email address."),
         "MEMBER_CLOSED": _("This account is closed: no points can move."),
         "INVALID_AMOUNT": _("Enter a whole number of points, at least 1."),
-        "CARD_IN_USE": _("This card is already linked to an account."),
+        "CARD_IN_USE": _("This card is already linked to your account."),
+        "INVALID_CARD_LINK_CODE": _("This code is wrong or has expired. Start again."),
         "IDEMPOTENCY_CONFLICT": _("This form was already sent with other values. Start again."),
     }
     if error.code in by_code:
@@ -38,6 +39,8 @@ def refusal(_: Gettext, error: ExchangeError) -> str:
         return _("Enter your email address or your phone number with its country code.")
     if error.field == ["cardNumber"]:
         return _("Enter the card number exactly as printed on the card.")
+    if error.field == ["cards"]:
+        return _("This account has as many cards as it may have.")
     return error.message
 
 

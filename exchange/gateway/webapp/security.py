@@ -7,6 +7,8 @@
   read our cookies cannot make the pair, and one made for another session does not match;
 - ``xch_login``: between asking for a code and typing it, the identifier it was sent to,
   signed and short-lived;
+- ``xch_card``: between asking to link a card and typing the code, the card's number and
+  the session it was asked in, signed and short-lived;
 - ``xch_lang``: the language the member picked.
 """
 
@@ -26,6 +28,7 @@ from exchange.portal.hashing import keyed_hash, same
 SESSION = "xch_session"
 CSRF = "xch_csrf"
 LOGIN = "xch_login"
+CARD = "xch_card"
 LANG = "xch_lang"
 READ_AFTER = "xch_read_after"
 """With a read replica: the member's last write position (see exchange.kit.replica)."""
@@ -70,15 +73,25 @@ def csrf_ok(key: bytes, request: Request, offered: str | None, session_hash: str
 
 def pending_login(key: bytes, identifier: str, *, until: datetime) -> str:
     """The cookie value that remembers where a code went, until ``until``."""
-    body = f"{base64.urlsafe_b64encode(identifier.encode()).decode()}.{int(until.timestamp())}"
-    return f"{body}.{keyed_hash(key, 'pending-login', body)}"
+    return signed_until(key, "pending-login", identifier, until=until)
 
 
 def read_pending_login(key: bytes, value: str | None, *, now: datetime) -> str | None:
+    return read_signed(key, "pending-login", value, now=now)
+
+
+def signed_until(key: bytes, purpose: str, text: str, *, until: datetime) -> str:
+    """``text``, signed for one purpose and good until ``until`` (a cookie's value)."""
+    body = f"{base64.urlsafe_b64encode(text.encode()).decode()}.{int(until.timestamp())}"
+    return f"{body}.{keyed_hash(key, purpose, body)}"
+
+
+def read_signed(key: bytes, purpose: str, value: str | None, *, now: datetime) -> str | None:
+    """The text of a value ``signed_until`` made for ``purpose``, while it is good."""
     if not value or value.count(".") != 2:
         return None
     encoded, until, signature = value.split(".")
-    if not same(keyed_hash(key, "pending-login", f"{encoded}.{until}"), signature):
+    if not same(keyed_hash(key, purpose, f"{encoded}.{until}"), signature):
         return None
     if not until.isdigit() or int(until) <= now.timestamp():
         return None

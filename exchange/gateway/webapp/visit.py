@@ -110,6 +110,11 @@ class Visit:
         return self.session.member_id
 
     @property
+    def session_id(self) -> int:
+        assert self.session is not None
+        return self.session.id
+
+    @property
     def formats(self) -> Formats:
         return Formats(self.language, self.resources.settings.member_timezone)
 
