@@ -54,9 +54,10 @@ async def setup(program: Program) -> dict[str, int]:
     fuel = await program.partner("FUEL", name="Fuel Station")
     ana = await program.member(fuel, email="ana@example.com")
     ben = await program.member(fuel, email="ben@example.com")
+    at = base_time()  # one instant: the three lots expire together, whatever the clock does
     for n in range(3):
-        await program.ledger.earn(ana, fuel, "100.00", now=base_time(), order_id=f"o{n}")
-    await program.ledger.earn(ben, fuel, "10.00", now=base_time())
+        await program.ledger.earn(ana, fuel, "100.00", now=at, order_id=f"o{n}")
+    await program.ledger.earn(ben, fuel, "10.00", now=at)
     return {"fuel": fuel, "ana": ana, "ben": ben}
 
 
