@@ -15,7 +15,7 @@ TS = DateTime(timezone=True)
 
 class LoginCode(Base):
     """A one-time code sent to a member: short-lived, single use, a few attempts. Its scope
-    says what it is for: ``login``, or ``card-link:<member>:<card>`` (migration 0019)."""
+    says what it is for: ``login``, or ``card-link:<member>:<card>`` (migration 0020)."""
 
     __tablename__ = "member_login_codes"
 

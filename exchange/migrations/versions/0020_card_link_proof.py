@@ -1,8 +1,8 @@
 """linking a card takes proof: one-time codes get a scope (a login, or linking one card to
 one account), and the rate limits count card codes sent and refused
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-11-24 15:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
