@@ -24,14 +24,12 @@ class CardInUse(ExchangeError):
     code = "CARD_IN_USE"
 
 
-def check_card(card_number: str) -> str:
+def check_card(card_number: str, field: str = "cardNumber") -> str:
     """8 to 19 digits (spaces and dashes ignored) whose last digit is their Luhn check digit,
-    so that a mistyped number is refused rather than linked."""
+    so that a mistyped number is refused rather than looked for."""
     card = re.sub(r"[\s-]", "", card_number)
     if not CARD.match(card) or luhn_check_digit(card[:-1]) != card[-1]:
-        raise InvalidInput(
-            "cardNumber must be the 8 to 19 digits printed on the card", field=["cardNumber"]
-        )
+        raise InvalidInput(f"{field} must be the 8 to 19 digits printed on the card", field=[field])
     return card
 
 

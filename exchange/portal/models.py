@@ -57,8 +57,8 @@ class MemberSession(Base):
 
 
 class LoginAttempt(Base):
-    """A code sent or a wrong code, by bucket (an identifier's keyed hash, an address, a
-    member, a card): what the rate limits count."""
+    """A code sent, a wrong code or a transfer refused for its recipient, by bucket (an
+    identifier's keyed hash, an address, a member, a card): what the rate limits count."""
 
     __tablename__ = "login_attempts"
 
@@ -69,7 +69,8 @@ class LoginAttempt(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "action IN ('CODE_SENT', 'CODE_REJECTED', 'CARD_CODE_SENT', 'CARD_CODE_REJECTED')",
+            "action IN ('CODE_SENT', 'CODE_REJECTED', 'CARD_CODE_SENT', 'CARD_CODE_REJECTED',"
+            " 'TRANSFER_REFUSED')",
             name="action_check",
         ),
         Index("ix_login_attempts_bucket", "bucket", "action", "at"),

@@ -1,6 +1,7 @@
-"""Rate limits on one-time codes, counted in the database (so every gateway process shares
-them) over sliding windows: logging in, per identifier and per network address; linking a
-card, per member, per card and per address.
+"""Rate limits, counted in the database (so every gateway process shares them) over sliding
+windows: on one-time codes for logging in, per identifier and per network address, and for
+linking a card, per member, per card and per address; on transfers refused for their
+recipient, per sending member.
 
 Buckets are named by scope: ``id:<keyed hash of the email or phone>``, ``ip:<keyed hash of
 the address>``, ``member:<id>``, ``card:<keyed hash of the number>``; an identifier or a card
@@ -22,7 +23,7 @@ from exchange.portal.hashing import keyed_hash
 class Limit:
     action: str
     """``CODE_SENT`` or ``CODE_REJECTED`` (login), ``CARD_CODE_SENT`` or
-    ``CARD_CODE_REJECTED`` (linking a card)."""
+    ``CARD_CODE_REJECTED`` (linking a card), ``TRANSFER_REFUSED`` (no such recipient)."""
     scope: str
     """``id``, ``ip``, ``member`` or ``card``."""
     most: int
@@ -40,6 +41,8 @@ LIMITS = (
     Limit("CARD_CODE_SENT", "ip", 20, timedelta(hours=1)),
     Limit("CARD_CODE_REJECTED", "member", 10, timedelta(hours=1)),
     Limit("CARD_CODE_REJECTED", "ip", 30, timedelta(hours=1)),
+    # guessing recipients: each refusal could tell whether an email is a member's
+    Limit("TRANSFER_REFUSED", "member", 5, timedelta(hours=1)),
 )
 KEEP = max(limit.window for limit in LIMITS)
 """How long attempts are kept: the longest window."""
@@ -65,11 +68,16 @@ class Buckets:
         """Linking a card: the member asking, the card, and the address."""
         return cls(
             (
-                ("member", f"member:{member_id}"),
+                *cls.of_member(member_id).by_scope,
                 ("card", "card:" + keyed_hash(key, "card-number", card)),
                 ("ip", _address(key, address)),
             )
         )
+
+    @classmethod
+    def of_member(cls, member_id: int) -> Buckets:
+        """A member's own doings (the transfers it sends)."""
+        return cls((("member", f"member:{member_id}"),))
 
     def of_scope(self, scope: str) -> str | None:
         return dict(self.by_scope).get(scope)

@@ -138,6 +138,7 @@ async def test_a_member_in_a_real_browser(
 
         await page.goto(f"{base}/app/transfer")
         await page.get_by_label("Адрес электронной почты участника").fill("ben@example.com")
+        await page.get_by_label("Номер карты участника").fill(await program.card_of(ben))
         await page.get_by_label("Баллы").fill("50")
         await page.get_by_role("button", name="Отправить баллы").click()
         await page.wait_for_url(re.compile(r".*/app/transactions/\d+"))

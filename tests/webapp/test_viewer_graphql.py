@@ -87,7 +87,13 @@ async def test_transfer_points_by_email_and_by_id(
 ) -> None:
     client = web()
     token = await _token(client.client, client.codes.codes, "ana@example.com")
-    by_email = {"toEmail": "ben@example.com", "points": 40, "idempotencyKey": "t1"}
+    ben_card = await program.card_of(setup["ben"])
+    by_email = {
+        "toEmail": "ben@example.com",
+        "toCardNumber": ben_card,
+        "points": 40,
+        "idempotencyKey": "t1",
+    }
     first = (await _gql(client.client, token, TRANSFER, {"input": by_email}))["data"]
     assert first["transferPoints"] == {
         "transaction": {"kind": "TRANSFER_OUT", "points": 40},
@@ -111,10 +117,14 @@ async def test_transfer_points_by_email_and_by_id(
     await program.ledger.earn(setup["ana"], setup["fuel"], "900.00", now=base_time())
     limited = (await _gql(client.client, token, TRANSFER, {"input": over_limit}))["data"]
     assert limited["transferPoints"]["userErrors"][0]["code"] == "TRANSFER_LIMIT_EXCEEDED"
-    nobody = {"toEmail": "nobody@example.com", "points": 1, "idempotencyKey": "t5"}
+    nobody = {**by_email, "toEmail": "nobody@example.com", "idempotencyKey": "t5"}
     unknown = (await _gql(client.client, token, TRANSFER, {"input": nobody}))["data"]
     assert unknown["transferPoints"]["userErrors"] == [
-        {"code": "MEMBER_NOT_FOUND", "field": ["toEmail"], "message": "no member with this email"}
+        {
+            "code": "MEMBER_NOT_FOUND",
+            "field": ["toEmail"],
+            "message": "no member has this email and card number",
+        }
     ]
     assert await program.audit() == []
 

@@ -219,7 +219,8 @@ async def test_transfer_from_the_form(program: Program, web: Web) -> None:
     await ana.get("/app/transfer")
     key = re.search(r'name="key" value="([^"]+)"', ana.last_page)
     assert key
-    form = {"email": "ben@example.com", "points": "150", "key": key.group(1)}
+    card = await program.card_of(ben_id)
+    form = {"email": "ben@example.com", "card": card, "points": "150", "key": key.group(1)}
     sent = await ana.post("/app/transfer", form)
     assert sent.status_code == 303 and sent.headers["location"].startswith("/app/transactions/")
     await ana.get("/app/transfer")
@@ -232,6 +233,7 @@ async def test_transfer_from_the_form(program: Program, web: Web) -> None:
     assert "more than you may still transfer today" in over.text
     await ana.get("/app/transfer")
     unknown = await ana.post("/app/transfer", {**form, "email": "x@example.com", "key": "k3"})
-    assert "No member has this email address" in unknown.text
+    assert unknown.status_code == 400
+    assert "No member has this email address and card number" in unknown.text
     detail = await ana.get(sent.headers["location"])
     assert "Sent to another member" in detail.text and "\N{MINUS SIGN}150" in detail.text

@@ -57,7 +57,7 @@ async def test_dashboard_reads_the_replica_and_the_writer_its_own_transfer(
 ):
     fuel = await program.partner("FUEL", earn_rate="2")
     ana_id = await program.member(fuel, email="ana@example.com")
-    await program.member(fuel, email="ben@example.com")
+    ben_card = await program.card_of(await program.member(fuel, email="ben@example.com"))
     await program.ledger.earn(ana_id, fuel, "150.00", now=base_time())  # 300 points
     with streaming_replica(fresh_url, urlsplit(fresh_url).path.lstrip("/")) as replica_url:
         replica = await open_pool(replica_url, size=4)
@@ -73,7 +73,12 @@ async def test_dashboard_reads_the_replica_and_the_writer_its_own_transfer(
                     await ana.get("/app/transfer")
                     key = re.search(r'name="key" value="([^"]+)"', ana.last_page)
                     assert key
-                    form = {"email": "ben@example.com", "points": "120", "key": key.group(1)}
+                    form = {
+                        "email": "ben@example.com",
+                        "card": ben_card,
+                        "points": "120",
+                        "key": key.group(1),
+                    }
                     sent = await ana.post("/app/transfer", form)
                     assert sent.status_code == 303, sent.text
                     position = sent.cookies[READ_AFTER]

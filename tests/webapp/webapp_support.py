@@ -122,6 +122,12 @@ class Program:
             cur = await conn.execute(sql, params)  # type: ignore[arg-type]
             return list(await cur.fetchall())
 
+    async def card_of(self, member_id: int) -> str:
+        """The member's first card number (enrolment gives one to every member)."""
+        (row,) = await self.rows("SELECT card_number FROM members WHERE id = %s", member_id)
+        card: str = row["card_number"]
+        return card
+
     async def balance(self, member_id: int) -> dict[str, Any]:
         (row,) = await self.rows(
             "SELECT balance, held, debt FROM member_balances WHERE member_id = %s", member_id

@@ -14,10 +14,19 @@ from ..context import Info
 from .common import OutcomePayload, decode_id, resolve_member, resolve_transaction
 
 
-@strawberry.input(description="Exactly one of toMemberId and toEmail.")
+@strawberry.input(
+    description="The recipient: toMemberId, or toEmail with toCardNumber (an email alone would"
+    " tell which emails are members')."
+)
 class TransferPointsInput:
     to_member_id: strawberry.ID | None = None
     to_email: str | None = None
+    to_card_number: str | None = strawberry.field(
+        default=None,
+        description="With toEmail, and required with it: one of the recipient's card numbers."
+        " A pair that names no member is MEMBER_NOT_FOUND, whichever half is wrong; five such"
+        " refusals an hour, then RATE_LIMITED.",
+    )
     points: int
     idempotency_key: str
 
@@ -44,6 +53,7 @@ async def transfer_points(info: Info, input: TransferPointsInput) -> TransferPoi
             sender_id=sender,
             to_member_id=receiver,
             to_email=input.to_email,
+            to_card_number=input.to_card_number,
             points=input.points,
             idempotency_key=input.idempotency_key,
             daily_limit=ctx.settings.transfer_daily_limit_points,

@@ -55,13 +55,14 @@ async def transfer(visit: Visit) -> Response:
     form = await visit.request.form()
     if not visit.csrf_ok(str(form.get("csrf", ""))):
         return visit.refuse_csrf()
-    email, points = str(form.get("email", "")), str(form.get("points", ""))
+    email, card, points = (str(form.get(name, "")) for name in ("email", "card", "points"))
     try:
         outcome = await send_points(
             visit.resources.pool,
             sender_id=visit.member_id,
             to_member_id=None,
             to_email=email,
+            to_card_number=card,
             points=_points(points),
             idempotency_key=str(form.get("key", "")),
             daily_limit=visit.resources.settings.transfer_daily_limit_points,
@@ -69,7 +70,10 @@ async def transfer(visit: Visit) -> Response:
         )
     except ExchangeError as error:
         message = refusal(visit.gettext, error)
-        return await _transfer_form(visit, status=400, error=message, email=email, points=points)
+        status = 429 if isinstance(error, RateLimited) else 400
+        return await _transfer_form(
+            visit, status=status, error=message, email=email, card=card, points=points
+        )
     return visit.redirect(f"/app/transactions/{outcome.transaction_id}")
 
 

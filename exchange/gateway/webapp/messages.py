@@ -24,7 +24,7 @@ def refusal(_: Gettext, error: ExchangeError) -> str:
         "INVALID_LOGIN_CODE": _("This code is wrong or has expired. Ask for a new one."),
         "INSUFFICIENT_POINTS": _("You do not have that many points available."),
         "TRANSFER_LIMIT_EXCEEDED": _("That is more than you may still transfer today."),
-        "MEMBER_NOT_FOUND": _("No member has this email address."),
+        "MEMBER_NOT_FOUND": _("No member has this email address and card number."),
         "MEMBER_CLOSED": _("This account is closed: no points can move."),
         "INVALID_AMOUNT": _("Enter a whole number of points, at least 1."),
         "CARD_IN_USE": _("This card is already linked to your account."),
@@ -37,7 +37,7 @@ def refusal(_: Gettext, error: ExchangeError) -> str:
         return _("You cannot transfer points to yourself.")
     if error.field == ["identifier"]:
         return _("Enter your email address or your phone number with its country code.")
-    if error.field == ["cardNumber"]:
+    if error.field in (["cardNumber"], ["toCardNumber"]):
         return _("Enter the card number exactly as printed on the card.")
     if error.field == ["cards"]:
         return _("This account has as many cards as it may have.")
