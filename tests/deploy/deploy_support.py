@@ -20,7 +20,7 @@ K8S = DEPLOY / "k8s"
 PINNED_TAG = re.compile(r"^[\w./-]+:\d+\.\d+(\.\d+)?(-[\w.]+)?$")
 """An image reference with an explicit version tag (never ``latest`` or a bare major)."""
 
-VARIABLES_BESIDE_SETTINGS = {"EXCHANGE_TEST_DATABASE_URL"}
+VARIABLES_BESIDE_SETTINGS = {"EXCHANGE_TEST_DATABASE_URL", "EXCHANGE_FUZZ_EXAMPLES"}
 """Read by the tests, not by the settings class."""
 
 
