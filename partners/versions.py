@@ -4,8 +4,13 @@ Pure: plain values in and out."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
+
+from exchange.kit.errors import InvalidInput
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""A caller's clock may run a few minutes behind: a version "from now" it sends is not past."""
 
 
 class Versioned(Protocol):
@@ -26,3 +31,18 @@ def in_force(versions: Iterable[V], at: datetime) -> V | None:
     if not started:
         return None
     return max(started, key=lambda version: (version.effective_from, version.version))
+
+
+def start_of_version(effective_from: datetime | None, now: datetime) -> datetime:
+    """When a new version starts: now by default, or later; never in the past, so that what
+    was recorded under the versions before stays as it was."""
+    if effective_from is None:
+        return now
+    if effective_from.tzinfo is None:
+        raise InvalidInput("effectiveFrom needs a time zone offset", field=["effectiveFrom"])
+    if effective_from < now - CLOCK_SKEW:
+        raise InvalidInput(
+            "effectiveFrom is in the past: a new version starts now or later",
+            field=["effectiveFrom"],
+        )
+    return effective_from

@@ -180,7 +180,9 @@ async def gather_memberships(conn: Conn, batch: Batch, follows: Batch | None) ->
 
 
 # A PREPAID partner's earns were paid for with its blocks: shown at a unit price of 0. A
-# membership counts as one (its "points") at its price.
+# membership counts as one (its "points") at its price. A bonus a partner awarded (BONUS with
+# a partner) is points it issued, billed as its earns are; the operator's bonuses (no partner)
+# are nobody's to pay but the operator's, through its margin when they are redeemed.
 _AGGREGATES = """
 SELECT partner_id, kind, adjustment, unit_price, sum(points)::bigint AS points,
        count(*) AS entries

@@ -29,7 +29,7 @@ from partners.earn_rules.rule_sets import RuleSet, Terms, in_force
 CLI_CALLER = "cli:partners"
 
 
-def _effective_from(value: str | None) -> datetime | None:
+def parse_effective_from(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
@@ -165,7 +165,7 @@ def earn_rules(
                 cap_per_transaction=cap_per_transaction,
                 cap_per_member_per_day=cap_per_member_per_day,
             )
-            new = earn_rule_versions.NewVersion(code, _effective_from(effective_from), terms)
+            new = earn_rule_versions.NewVersion(code, parse_effective_from(effective_from), terms)
     with database(settings) as url:
         versions = run_in_transaction(url, lambda conn: _add_and_list(conn, code, new))
     if new is not None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from exchange.cli import (
+    bonuses,
     campaigns,
     database,
     importing,
@@ -51,6 +52,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(tiers.app, name="tiers")
 app.add_typer(members.app, name="members")
 app.add_typer(campaigns.app, name="campaigns")
+app.add_typer(bonuses.app, name="bonuses")
 app.command("audit-log")(audit_log)
 trail.audit_state_changes(app)
 

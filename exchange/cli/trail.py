@@ -60,6 +60,9 @@ AUDITED: dict[str, Wanted] = {
     "campaigns end": _always,
     "campaigns segment-create": _always,
     "campaigns segment-add": _always,
+    # without --type or --none it only lists the versions
+    "bonuses types": lambda options: bool(options.get("event_type")) or bool(options.get("none")),
+    "bonuses award": _always,
 }
 
 NOT_AUDITED = frozenset(

@@ -14,10 +14,18 @@ from exchange.kit.ids import expect_global_id, from_global_id
 from exchange.ledger import importing, members, queries
 from partners import keys, registry
 
-from . import campaign_queries, quotes, settlement_queries, tier_queries, webhook_queries
+from . import (
+    bonus_queries,
+    campaign_queries,
+    quotes,
+    settlement_queries,
+    tier_queries,
+    webhook_queries,
+)
 from .auth import require_admin, require_partner, require_staff
 from .context import Info
 from .types.audit import AuditEventConnection, audit_events
+from .types.bonuses import BonusCatalogue
 from .types.campaigns import Campaign, InstantWinCheck, Segment
 from .types.common import MoneyInput, Node, described
 from .types.holds import Hold
@@ -203,6 +211,16 @@ class Query:
     membership_plans: MembershipCatalogue | None = strawberry.field(
         resolver=tier_queries.membership_plans,
         description="The paid membership plans on sale at `at` (default: now).",
+    )
+    bonus_event_types: BonusCatalogue | None = strawberry.field(
+        resolver=bonus_queries.bonus_event_types,
+        description="The bonus event types partners may award at `at` (default: now); null"
+        " when no version is in force.",
+    )
+    bonus_catalogues: list[BonusCatalogue] = strawberry.field(
+        resolver=bonus_queries.bonus_catalogues,
+        description="The latest 100 versions of the bonus event types, the latest start first"
+        " (some may start later).",
     )
 
     rewards: RewardConnection = strawberry.field(

@@ -144,7 +144,7 @@ async def _funded(conn: Conn, lines: list[Line]) -> list[Line]:
 
 
 def _with_funders(line: Line, issuers: dict[int, tuple[str, ...]]) -> Line:
-    if line.kind == "EARN" and line.partner_name:
+    if line.kind in ("EARN", "BONUS") and line.partner_name:
         funded: tuple[str, ...] = (line.partner_name,)
     elif line.kind == "TRANSFER_IN":
         funded = issuers.get(line.id, ())

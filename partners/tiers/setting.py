@@ -9,32 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from exchange.kit.db import Conn
-from exchange.kit.errors import InvalidInput
 from exchange.ledger import idempotency
 from partners.tiers import checks, earning
 from partners.tiers import repository as repo
 from partners.tiers.checks import NewLadder
 from partners.tiers.ladders import Ladder
 from partners.tiers.plans import Catalogue, Plan
-
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-def _start(effective_from: datetime | None, now: datetime) -> datetime:
-    if effective_from is None:
-        return now
-    if effective_from.tzinfo is None:
-        raise InvalidInput("effectiveFrom needs a time zone offset", field=["effectiveFrom"])
-    if effective_from < now - CLOCK_SKEW:
-        raise InvalidInput(
-            "effectiveFrom is in the past: a new version starts now or later",
-            field=["effectiveFrom"],
-        )
-    return effective_from
+from partners.versions import start_of_version
 
 
 def _body(new: Any, effective_from: datetime | None) -> dict[str, Any]:
@@ -58,7 +43,7 @@ async def set_tiers(
     if done is not None:
         return await repo.ladder_by_id(conn, int(done["ladder_id"]))
     ladder = await repo.insert_ladder(
-        conn, new, effective_from=_start(effective_from, now), actor=actor, now=now
+        conn, new, effective_from=start_of_version(effective_from, now), actor=actor, now=now
     )
     await idempotency.store(conn, caller=caller, key=key, response={"ladder_id": ladder.id})
     earning.forget()
@@ -83,7 +68,7 @@ async def set_plans(
     )
     if done is not None:
         return await repo.catalogue_by_id(conn, int(done["catalogue_id"]))
-    start = _start(effective_from, now)
+    start = start_of_version(effective_from, now)
     ladder = await repo.ladder_at(conn, start)
     names = {} if ladder is None else {lvl.name.casefold(): lvl.name for lvl in ladder.levels}
     catalogue = await repo.insert_catalogue(

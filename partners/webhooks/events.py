@@ -21,6 +21,7 @@ EVENT_TYPES: dict[str, str] = {
     "burn.expired": "a hold that ran out before its capture",
     "burn.refunded": "burned points given back (refundBurn)",
     "points.expired": "points this partner issued that expired (runExpiry, exchange expire)",
+    "points.bonus_awarded": "bonus points this partner awarded a member (awardBonus)",
     "member.login_code": "a one-time login code for a member this partner enrolled, to send"
     " by e-mail or SMS (with EXCHANGE_LOGIN_CODE_SENDER=webhook)",
     "member.card_link_code": "a one-time code for a member this partner enrolled, which lets"

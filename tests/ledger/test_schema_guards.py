@@ -13,6 +13,7 @@ import exchange.kit.audit_models
 import exchange.kit.rate_models
 import exchange.ledger.models
 import exchange.portal.models  # noqa: F401
+import partners.bonuses.models
 import partners.campaigns.models
 import partners.models
 import partners.redemption_models

@@ -7,6 +7,7 @@ import strawberry
 from .add_segment_members import add_segment_members
 from .approve_settlement_batch import approve_settlement_batch
 from .authorize_burn import authorize_burn
+from .award_bonus import award_bonus
 from .burn_points import burn_points
 from .capture_burn import capture_burn
 from .close_member import close_member
@@ -39,6 +40,7 @@ from .run_expiry import run_expiry
 from .run_settlement import run_settlement
 from .sell_membership import sell_membership
 from .send_test_webhook import send_test_webhook
+from .set_bonus_event_types import set_bonus_event_types
 from .set_burn_rules import set_burn_rules
 from .set_earn_rules import set_earn_rules
 from .set_membership_plans import set_membership_plans
@@ -91,6 +93,12 @@ class Mutation:
         resolver=redeem_reward,
         description="A member takes a reward of the calling partner's catalogue: a burn of its"
         " points under the partner's burn rules, and one unit of its stock, at once.",
+    )
+    award_bonus = strawberry.mutation(
+        resolver=award_bonus,
+        description="Award a member the points of a bonus event (partner keys): a type of"
+        " bonusEventTypes, once per member, type and reference, within the type's limit per"
+        " member; the calling partner issues the points (settlement bills them as an earn).",
     )
     create_reward = strawberry.mutation(
         resolver=create_reward,
@@ -163,6 +171,11 @@ class Mutation:
         description="Add a version of the program's tiers from an instant on (admin):"
         " thresholds of qualifying points over a rolling window, each tier's earn multiplier"
         " and benefits, the review period and its grace.",
+    )
+    set_bonus_event_types = strawberry.mutation(
+        resolver=set_bonus_event_types,
+        description="Add a version of the bonus event types partners may award, from an"
+        " instant on (admin): each type's points and its limit per member and period.",
     )
     set_membership_plans = strawberry.mutation(
         resolver=set_membership_plans,
