@@ -1,6 +1,6 @@
 """Bonus points (entries of kind BONUS): credited by a partner, which issues and pays for them
 as for an earn, or by the operator (issuer none: the operator pays when they are redeemed).
-``ledger_credit_bonus`` (migration 0017) writes the entry, its postings, the lot, the debt
+``ledger_credit_bonus`` (migration 0022) writes the entry, its postings, the lot, the debt
 repayment, the balance and the event in one statement."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Bonus event tables (migration 0017): catalogue versions and their event types are
+"""Bonus event tables (migration 0022): catalogue versions and their event types are
 append-only, as are the awards."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""All of bonus events' SQL (migration 0017): catalogue versions written and read, a member's
+"""All of bonus events' SQL (migration 0022): catalogue versions written and read, a member's
 awards counted and recorded."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from gateway_support import Api
 from exchange.gateway.app import create_app_for
 from exchange.kit.db import Pool, transaction
 from exchange.kit.settings import Settings
-from partners import keys
+from partners import earn_rule_cache, keys
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +71,22 @@ async def finance(
     api: Callable[[str | None], Api], staff_key: Callable[[str], Awaitable[str]]
 ) -> Api:
     return api(await staff_key("finance"))
+
+
+# --- a gateway on a database of its own, for program-wide rules (tiers, bonus event types) ---
+
+
+@pytest.fixture
+async def fresh_client(fresh_pool: Pool) -> AsyncIterator[httpx.AsyncClient]:
+    earn_rule_cache.forget()  # partner ids repeat from one database of its own to the next
+    app = create_app_for(fresh_pool, Settings(database_url="postgresql://unused", currency="EUR"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def fresh_admin(fresh_client: httpx.AsyncClient, fresh_pool: Pool) -> Api:
+    async with transaction(fresh_pool) as conn:
+        issued = await keys.create_key(conn, role="admin", partner_id=None, name="admin")  # type: ignore[arg-type]
+    return Api(fresh_client, issued.secret)

@@ -65,7 +65,11 @@ RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     entry_id bigint := nextval('journal_entries_id_seq');
-    partner record;
+    v_status text := 'ACTIVE';
+    v_validity integer := p_validity_days;
+    v_billing text := 'POSTPAID';
+    v_credit_limit bigint := 0;
+    v_issue_price numeric;
     member member_balances;
     counter_account bigint;
     repaid bigint;
@@ -77,23 +81,21 @@ BEGIN
                             'points');
     END IF;
     IF p_partner_id IS NOT NULL THEN
-        SELECT p.status, p.point_validity_days AS validity, p.billing, p.credit_limit_points,
+        SELECT p.status, p.point_validity_days, p.billing, p.credit_limit_points,
                (SELECT issue_price FROM partner_prices
                  WHERE partner_id = p.id AND effective_from <= p_now
-                 ORDER BY effective_from DESC LIMIT 1) AS issue_price
-          INTO partner FROM partners p WHERE p.id = p_partner_id;
-        IF partner.status IS DISTINCT FROM 'ACTIVE' THEN
+                 ORDER BY effective_from DESC LIMIT 1)
+          INTO v_status, v_validity, v_billing, v_credit_limit, v_issue_price
+          FROM partners p WHERE p.id = p_partner_id;
+        IF v_status IS DISTINCT FROM 'ACTIVE' THEN
             PERFORM ledger_fail('PARTNER_SUSPENDED', 'this partner is suspended');
-        ELSIF partner.issue_price IS NULL THEN
+        ELSIF v_issue_price IS NULL THEN
             PERFORM ledger_fail('NO_PRICE_IN_FORCE',
                                 format('no price was in force at %s', iso_utc(p_now)));
         END IF;
         SELECT id INTO counter_account FROM accounts
          WHERE partner_id = p_partner_id AND kind = 'PARTNER_ISSUED';
     ELSE
-        SELECT 'ACTIVE' AS status, p_validity_days AS validity, 'POSTPAID' AS billing,
-               0::bigint AS credit_limit_points, NULL::numeric AS issue_price
-          INTO partner;
         SELECT id INTO counter_account FROM accounts
          WHERE kind = 'OPERATOR_BONUS' AND partner_id IS NULL AND member_id IS NULL;
     END IF;
@@ -101,15 +103,15 @@ BEGIN
     INSERT INTO journal_entries (id, kind, member_id, partner_id, points, reason, occurred_at,
                                  posted_at, issue_price, details, prepaid)
     VALUES (entry_id, 'BONUS', p_member_id, p_partner_id, p_points, p_reason, p_now, p_now,
-            partner.issue_price, p_details, partner.billing = 'PREPAID');
+            v_issue_price, p_details, v_billing = 'PREPAID');
     INSERT INTO postings (entry_id, account_id, points)
     VALUES (entry_id, member.account_id, p_points), (entry_id, counter_account, -p_points);
     repaid := least(member.debt, p_points);
     INSERT INTO lots (member_id, issuer_partner_id, entry_id, points, remaining, issue_price,
                       earned_at, available_at, expires_at)
     VALUES (p_member_id, p_partner_id, entry_id, p_points, p_points - repaid,
-            partner.issue_price, p_now, p_now,
-            p_now + make_interval(days => partner.validity::int))
+            v_issue_price, p_now, p_now,
+            p_now + make_interval(days => v_validity::int))
     RETURNING id INTO lot_id;
     IF repaid > 0 THEN
         INSERT INTO lot_consumptions (lot_id, entry_id, member_id, kind, issuer_partner_id,
@@ -128,8 +130,8 @@ BEGIN
                 'balance', after.balance));
     END IF;
     -- last, so that the allowance row is locked for as short a time as can be
-    IF partner.billing = 'PREPAID' THEN
-        PERFORM ledger_draw_prepaid(p_partner_id, p_points, partner.credit_limit_points);
+    IF v_billing = 'PREPAID' THEN
+        PERFORM ledger_draw_prepaid(p_partner_id, p_points, v_credit_limit);
     END IF;
     RETURN jsonb_build_object('entry_id', entry_id, 'balance', after.balance, 'seq', after.seq);
 END $$;
