@@ -25,6 +25,15 @@ from partners import registry
 from partners.keys import IssuedKey
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="chaos tests at full size: 20,000 operations, 10 crash cycles (tests/chaos)",
+    )
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     configured = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
