@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+from psycopg import OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -28,6 +29,7 @@ from .report_pages import report_routes
 from .schema import build_schema
 from .statements import statement_entries_file, statements_file
 from .sweeper import sweep_forever
+from .unavailable import handle_unavailable
 from .view import GatewayView
 from .webapp.routes import webapp_routes
 from .webhook_keys import webhook_keys
@@ -121,6 +123,7 @@ def _assemble(
             *member_token_routes(),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={OperationalError: handle_unavailable},
         lifespan=_lifespan(resources, own_pool=own_pool, sweep=sweep, deliver=deliver),
     )
     app.state.resources = resources

@@ -25,7 +25,7 @@ from strawberry.types import ExecutionContext
 from exchange.kit.settings import Settings
 
 from .audit_hook import audit_every_mutation
-from .errors import is_unexpected
+from .errors import is_unexpected, unavailable
 from .guard import OperationGuard
 from .mutations import Mutation
 from .queries import Query
@@ -47,7 +47,14 @@ class GatewaySchema(strawberry.Schema):
         context = getattr(execution_context, "context", None)
         request_id = getattr(context, "request_id", "-")
         for error in errors:
-            if is_unexpected(error):
+            if unavailable(error):
+                logger.warning(
+                    "database unavailable in request %s at %s: %s",
+                    request_id,
+                    error.path,
+                    error.original_error,
+                )
+            elif is_unexpected(error):
                 logger.error(
                     "unexpected error in request %s at %s",
                     request_id,

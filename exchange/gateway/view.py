@@ -16,10 +16,11 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from exchange.kit import clock
+from exchange.kit.db import is_unavailable
 from exchange.kit.replica import format_lsn, parse_lsn
 from exchange.portal.hashing import portal_key
 
-from . import read_routing
+from . import errors, read_routing, unavailable
 from .auth import Unauthenticated, authenticate
 from .bodies import MAX_BODY_BYTES, check_strings, read_limited
 from .context import Context, Resources
@@ -75,7 +76,10 @@ class GatewayView(GraphQL[Context, None]):
             return JSONResponse(error_body(error.reason, code), status_code=error.status_code)
         except ClientDisconnect:
             return Response(status_code=400)
-        except Exception:
+        except Exception as error:
+            if is_unavailable(error):
+                pools = unavailable.pools_of(self.resources)
+                return await unavailable.response(request_id, pools, error)
             logger.exception("unexpected error in request %s", request_id)
             return JSONResponse(
                 error_body(MASKED, "INTERNAL_SERVER_ERROR", requestId=request_id), status_code=500
@@ -117,6 +121,9 @@ class GatewayView(GraphQL[Context, None]):
         if facts.retry_after is not None:
             response.status_code = 429
             response.headers["Retry-After"] = str(max(1, math.ceil(facts.retry_after)))
+        elif response.status_code == 503:
+            response.headers.update(unavailable.retry_headers())
+            await unavailable.recover(*unavailable.pools_of(self.resources))
         return response
 
     def decode_json(self, data: str | bytes) -> object:
@@ -137,6 +144,8 @@ class GatewayView(GraphQL[Context, None]):
             request.state.graphql_status = 400
         else:
             response["data"] = result.data
+        if any(map(errors.unavailable, result.errors or [])):
+            request.state.graphql_status = 503
         if result.errors:
             request_id = request_id_of(request.scope)
             response["errors"] = [format_error(error, request_id) for error in result.errors]

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import MetaData
@@ -85,6 +85,23 @@ async def open_pool(
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 Conn = AsyncConnection[DictRow]
+
+
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+"""admin_shutdown, crash_shutdown, cannot_connect_now: the server went away or is starting."""
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached, or the connection broke under the statement: the
+    work may or may not have been committed, and the same request (with the same idempotency
+    key) may safely be sent again. Deadlocks, serialization failures and cancelled statements
+    are not this: they are answered by a database that is up."""
+    if not isinstance(error, OperationalError):
+        return False
+    state = error.sqlstate
+    # no SQLSTATE: the client side found the connection closed or could not open one (the
+    # pool's timeout waiting for a connection is one of these)
+    return state is None or state.startswith("08") or state in UNAVAILABLE_STATES
 
 
 @asynccontextmanager

@@ -58,6 +58,12 @@ def _give_to_postgres(path: Path) -> None:
         os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
+def _signal(processes: list[psutil.Process], signum: int) -> None:
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(signum)
+
+
 class Postgres:
     """A server in ``root/pgdata`` on 127.0.0.1:``port`` (trust authentication, loopback only)."""
 
@@ -135,14 +141,15 @@ class Postgres:
             return None
 
     def kill(self) -> int:
-        """SIGKILL the postmaster and all its processes at once; how many were killed."""
+        """SIGKILL the postmaster and all its processes at once (all stopped first, so that
+        none notices the others die and exits on its own); how many were killed."""
         main = self.postmaster()
         if main is None:
             return 0
+        _signal([main], signal.SIGSTOP)
         victims = [main, *main.children(recursive=True)]
-        for process in victims:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process.send_signal(signal.SIGKILL)
+        _signal(victims, signal.SIGSTOP)
+        _signal(victims, signal.SIGKILL)
         psutil.wait_procs(victims, timeout=30)
         self.kills += 1
         return len(victims)
@@ -165,6 +172,10 @@ class Service:
     argv: list[str]
     env: Mapping[str, str]
     log: Path
+    ready_url: str | None = None
+    """It is ready once this answers 200..."""
+    ready_line: str | None = None
+    """... or once its output has this line."""
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     kills: int = 0
@@ -182,6 +193,39 @@ class Service:
                 start_new_session=True,
             )
         self.starts += 1
+
+    def start_ready(self) -> None:
+        """Start and wait until ready; start again while it exits before that (the database
+        may be down or starting: an orchestrator restarts it the same way)."""
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            offset = self.log.stat().st_size if self.log.exists() else 0
+            self.start()
+            if self._wait_ready(offset, deadline):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start in time:\n{self.tail()}")
+            time.sleep(1.0)
+
+    def _wait_ready(self, offset: int, deadline: float) -> bool:
+        """True once ready; False when it exited first."""
+        while time.monotonic() < deadline:
+            if not self.running:
+                return False
+            if self._is_ready(offset):
+                return True
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} was not ready in {START_SECONDS:.0f} s:\n{self.tail()}")
+
+    def _is_ready(self, offset: int) -> bool:
+        if self.ready_url is not None:
+            with contextlib.suppress(httpx.HTTPError):
+                return httpx.get(self.ready_url, timeout=2.0).status_code == 200
+            return False
+        assert self.ready_line is not None
+        with self.log.open("rb") as out:
+            out.seek(offset)
+            return self.ready_line.encode() in out.read()
 
     @property
     def running(self) -> bool:
@@ -227,18 +271,6 @@ class Service:
             return ""
         kept = "\n".join(line for line in lines if '"POST /graphql HTTP/1.1"' not in line)
         return kept[-chars:]
-
-
-def _wait_for_http(service: Service, url: str) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if not service.running:
-            raise RuntimeError(f"{service.name} exited at start:\n{service.tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{service.name} did not answer {url} in {START_SECONDS:.0f} s")
 
 
 def exchange_command(*args: str) -> list[str]:
@@ -291,33 +323,49 @@ class Cluster:
             ),
             env,
             self.root / "gateway.log",
+            ready_url=f"{self.base_url}/healthz",
         )
         self.worker = Service(
             "worker",
             exchange_command("worker", "--lease", "30", "--no-tier-review", "--no-expiry"),
             env,
             self.root / "worker.log",
+            ready_line="Delivering webhooks",
         )
         self.receiver = Service(
             "receiver",
             [sys.executable, str(RECEIVER), str(self.receiver_port)],
             env,
             self.root / "receiver.log",
+            ready_url=f"{self.receiver_url}/ids",
         )
 
     def start_gateway(self) -> None:
         assert self.gateway is not None
-        self.gateway.start()
-        _wait_for_http(self.gateway, f"{self.base_url}/healthz")
+        self.gateway.start_ready()
 
     def start_worker(self) -> None:
         assert self.worker is not None
-        self.worker.start()
+        self.worker.start_ready()
 
     def start_receiver(self) -> None:
         assert self.receiver is not None
-        self.receiver.start()
-        _wait_for_http(self.receiver, f"{self.receiver_url}/ids")
+        self.receiver.start_ready()
+
+    def gateway_workers_pids(self) -> list[int]:
+        """The gateway's worker processes (uvicorn spawns them; a resource tracker is beside)."""
+        assert self.gateway is not None
+        workers = []
+        for pid in self.gateway.pids()[1:]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if "spawn_main" in " ".join(psutil.Process(pid).cmdline()):
+                    workers.append(pid)
+        return workers
+
+    def gateway_whole(self) -> bool:
+        """The gateway's supervisor runs with all its worker processes."""
+        assert self.gateway is not None
+        return self.gateway.running and len(self.gateway_workers_pids()) == self.gateway_workers
 
     def services(self) -> list[Service]:
         return [s for s in (self.gateway, self.worker, self.receiver) if s is not None]

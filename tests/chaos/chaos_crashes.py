@@ -20,6 +20,7 @@ from chaos_cluster import Cluster
 from load_driver import Driver
 
 TARGETS = ("gateway", "worker", "postgres")
+RESTART_SECONDS = 120.0
 GRACE_SECONDS = 15.0
 """After PostgreSQL is back, how long the gateway may still answer 503 (pooled connections
 that died with the server are found broken one request at a time)."""
@@ -60,6 +61,8 @@ class Chaos:
     driver: Driver
     kills: list[Kill]
     outages: list[Outage] = field(default_factory=list)
+    exited: list[str] = field(default_factory=list)
+    _restarting: bool = False
 
     async def run(self) -> None:
         for kill in self.kills:
@@ -69,9 +72,13 @@ class Chaos:
                 await asyncio.sleep(0.02)
             outage = Outage(kill, time.time())
             self.outages.append(outage)
-            outage.processes = await asyncio.to_thread(self._kill, kill)
-            await asyncio.sleep(kill.downtime)
-            await asyncio.to_thread(self._restart, kill)
+            self._restarting = True
+            try:
+                outage.processes = await asyncio.to_thread(self._kill, kill)
+                await asyncio.sleep(kill.downtime)
+                await asyncio.to_thread(self._restart, kill)
+            finally:
+                self._restarting = False
             outage.back_at = time.time()
 
     def _kill(self, kill: Kill) -> int:
@@ -79,7 +86,7 @@ class Chaos:
             return self.cluster.postgres.kill()
         service = getattr(self.cluster, kill.target)
         if kill.target == "gateway" and not kill.whole:
-            workers = service.pids()[1:]
+            workers = self.cluster.gateway_workers_pids()
             if workers:
                 psutil.Process(workers[0]).send_signal(signal.SIGKILL)
                 return 1
@@ -90,12 +97,31 @@ class Chaos:
     def _restart(self, kill: Kill) -> None:
         if kill.target == "postgres":
             self.cluster.postgres.start()
-        elif kill.target == "gateway" and not kill.whole and self.cluster.gateway.running:
-            return  # uvicorn's supervisor starts a new worker by itself
+        elif kill.target == "gateway" and not kill.whole:
+            self._wait_for_new_gateway_worker()
         elif kill.target == "gateway":
             self.cluster.start_gateway()
         else:
             self.cluster.start_worker()
+
+    def _wait_for_new_gateway_worker(self) -> None:
+        """uvicorn's supervisor starts a new worker process by itself."""
+        deadline = time.monotonic() + RESTART_SECONDS
+        while not self.cluster.gateway_whole():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the gateway's supervisor did not replace its worker")
+            time.sleep(0.2)
+
+    async def watch(self, done: asyncio.Event) -> None:
+        """Whatever exits by itself (not killed here) is a finding; it is started again, as
+        an orchestrator would, so that the run goes on."""
+        while not done.is_set():
+            if not self._restarting:
+                for service in (self.cluster.gateway, self.cluster.worker):
+                    if not service.running:
+                        self.exited.append(f"{service.name} exited by itself: {service.tail()}")
+                        await asyncio.to_thread(service.start_ready)
+            await asyncio.sleep(0.5)
 
     def unavailable_outside_outages(self, moments: list[float]) -> list[float]:
         """503 answers while the database was up (and had been for the grace)."""

@@ -25,12 +25,17 @@ async def test_crashes_lose_no_acknowledged_call_and_no_event(chaos_world: Chaos
     driver = Driver(world.cluster.base_url, world.coalition, options)
     kills = schedule(random.Random(f"{world.seed}:crashes"), world.size.cycles, options.operations)
     chaos = Chaos(world.cluster, driver, kills)
+    done = asyncio.Event()
+    watching = asyncio.create_task(chaos.watch(done))
     report, _ = await asyncio.gather(driver.run(), chaos.run())
+    done.set()
+    await watching
     await world.pool.check()  # its idle connections died with the server
     findings = {
         "answers the contract does not allow": report.unexpected,
         "503 while the database was up": chaos.unavailable_outside_outages(report.unavailable),
         "calls never acknowledged": report.unacknowledged,
+        "processes that exited by themselves": chaos.exited,
         "kills that did not happen": [k for k in kills if k not in [o.kill for o in chaos.outages]],
         "answers of one key that disagree": agreeing_answers(report),
         "acknowledged calls not in the ledger exactly once": await ledger_matches(
