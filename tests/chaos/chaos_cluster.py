@@ -269,7 +269,8 @@ class Service:
             lines = self.log.read_text(errors="replace").splitlines()
         except OSError:
             return ""
-        kept = "\n".join(line for line in lines if '"POST /graphql HTTP/1.1"' not in line)
+        access = ('"POST /graphql HTTP/1.1"', '"logger": "exchange.access"')
+        kept = "\n".join(line for line in lines if not any(a in line for a in access))
         return kept[-chars:]
 
 
