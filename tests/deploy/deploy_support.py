@@ -20,7 +20,13 @@ K8S = DEPLOY / "k8s"
 PINNED_TAG = re.compile(r"^[\w./-]+:\d+\.\d+(\.\d+)?(-[\w.]+)?$")
 """An image reference with an explicit version tag (never ``latest`` or a bare major)."""
 
-VARIABLES_BESIDE_SETTINGS = {"EXCHANGE_TEST_DATABASE_URL", "EXCHANGE_FUZZ_EXAMPLES"}
+VARIABLES_BESIDE_SETTINGS = {
+    "EXCHANGE_TEST_DATABASE_URL",
+    "EXCHANGE_FUZZ_EXAMPLES",
+    "EXCHANGE_CHAOS_SEED",
+    "EXCHANGE_CHAOS_LONG",
+    "EXCHANGE_CHAOS_OPERATIONS",
+}
 """Read by the tests, not by the settings class."""
 
 
