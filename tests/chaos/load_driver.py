@@ -9,7 +9,7 @@ voids, reversals and refunds pick from the holds, earns and burns acknowledged s
 by all clients, so two may race for the same hold).
 
 A call is sent until it is *acknowledged* (an HTTP 200 with the mutation's payload): a
-connection error, a timeout or a 503 is retried with the same idempotency key and input, as a
+connection error, a timeout, a 503 or a 429 (after its Retry-After) is retried with the same idempotency key and input, as a
 careful partner would. Besides, ``retry_share`` of the acknowledged calls are sent once more
 with the same key (half of them while the first is still in flight): the answers of one key
 must agree. Every acknowledged answer is kept (``Ack``), with the calls never acknowledged
@@ -139,6 +139,8 @@ class Report:
     """Answers the contract does not allow: HTTP 5xx other than 503, INTERNAL_SERVER_ERROR."""
     unavailable: list[float] = field(default_factory=list)
     """When the gateway answered 503 (the database unreachable): retried."""
+    limited: list[float] = field(default_factory=list)
+    """When the gateway answered 429 (the key's rate limit): retried after Retry-After."""
     transport_errors: int = 0
     requests: int = 0
     calls: int = 0
@@ -157,7 +159,8 @@ class Report:
             f"{self.calls} calls ({self.replays} sent again), {self.requests} requests in"
             f" {self.elapsed:.1f} s; {len(self.acks)} answers, {done} done;"
             f" {len(self.unacknowledged)} never answered; {self.transport_errors} transport"
-            f" errors, {len(self.unavailable)} x 503, {len(self.unexpected)} unexpected"
+            f" errors, {len(self.unavailable)} x 503, {len(self.limited)} x 429,"
+            f" {len(self.unexpected)} unexpected"
         )
 
 
@@ -334,8 +337,11 @@ class Driver:
         except httpx.TransportError:
             self.report.transport_errors += 1
             return None
-        if response.status_code == 503:
-            self.report.unavailable.append(time.time())
+        if response.status_code in (429, 503):  # RATE_LIMITED, SERVICE_UNAVAILABLE
+            moments = (
+                self.report.unavailable if response.status_code == 503 else self.report.limited
+            )
+            moments.append(time.time())
             return float(response.headers.get("retry-after", "1"))
         try:
             body = response.json()
