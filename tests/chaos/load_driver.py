@@ -9,11 +9,12 @@ voids, reversals and refunds pick from the holds, earns and burns acknowledged s
 by all clients, so two may race for the same hold).
 
 A call is sent until it is *acknowledged* (an HTTP 200 with the mutation's payload): a
-connection error, a timeout, a 503 or a 429 (after its Retry-After) is retried with the same idempotency key and input, as a
-careful partner would. Besides, ``retry_share`` of the acknowledged calls are sent once more
-with the same key (half of them while the first is still in flight): the answers of one key
-must agree. Every acknowledged answer is kept (``Ack``), with the calls never acknowledged
-and every answer the contract does not allow (a 500, an ``INTERNAL_SERVER_ERROR``).
+connection error, a timeout, a 503 or a 429 (after its Retry-After) is retried with the same
+idempotency key and input, as a careful partner would. Besides, ``retry_share`` of the
+acknowledged calls are sent once more with the same key (half of them while the first is
+still in flight): the answers of one key must agree. Every acknowledged answer is kept
+(``Ack``), with the calls never acknowledged and every answer the contract does not allow (a
+500, an ``INTERNAL_SERVER_ERROR``).
 
 Nothing here imports pytest: the multi-process scale-out test drives its gateways with it.
 """
