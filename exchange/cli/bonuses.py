@@ -19,7 +19,7 @@ from exchange.cli.common import (
     run_in_transaction,
     settings_for,
 )
-from exchange.cli.earn_rules import parse_effective_from
+from exchange.cli.values import instant
 from exchange.kit.db import Conn
 from exchange.kit.errors import InvalidInput
 from exchange.kit.ids import to_global_id
@@ -125,7 +125,7 @@ def types(
         fail("--effective-from belongs to a new version: give --type or --none")
     with friendly_errors():
         given = [parse_type(spec) for spec in event_type] if event_type else None
-        start = parse_effective_from(effective_from)
+        start = instant(effective_from)
     with database(settings) as url:
         catalogues = run_in_transaction(
             url, lambda conn: _add_and_list(conn, [] if none else given, start)

@@ -19,26 +19,14 @@ from exchange.cli.common import (
     run_in_transaction,
     settings_for,
 )
+from exchange.cli.values import amount, instant
 from exchange.kit.db import Conn
 from exchange.kit.errors import InvalidInput
-from exchange.kit.money import parse_money
 from partners import earn_rule_versions, registry
 from partners.earn_rules import checks
 from partners.earn_rules.rule_sets import RuleSet, Terms, in_force
 
 CLI_CALLER = "cli:partners"
-
-
-def parse_effective_from(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"{value!r} has no UTC offset; add Z or an offset such as +02:00")
-    return parsed.astimezone(UTC)
 
 
 def _category_rates(given: list[str]) -> list[tuple[str, str]]:
@@ -49,12 +37,6 @@ def _category_rates(given: list[str]) -> list[tuple[str, str]]:
             raise InvalidInput(f"--category-rate takes CATEGORY=RATE, not {item!r}")
         pairs.append((category, rate))
     return pairs
-
-
-def _minimum(value: str | None, currency: str) -> Decimal | None:
-    if value is None:
-        return None
-    return parse_money(value, currency, program_currency=currency).amount
 
 
 async def _add_and_list(
@@ -161,11 +143,11 @@ def earn_rules(
                 base_rate=base_rate,
                 category_rates=_category_rates(category_rate or []),
                 excluded_categories=exclude or [],
-                minimum_purchase=_minimum(minimum_purchase, settings.currency),
+                minimum_purchase=amount(minimum_purchase, settings.currency),
                 cap_per_transaction=cap_per_transaction,
                 cap_per_member_per_day=cap_per_member_per_day,
             )
-            new = earn_rule_versions.NewVersion(code, parse_effective_from(effective_from), terms)
+            new = earn_rule_versions.NewVersion(code, instant(effective_from), terms)
     with database(settings) as url:
         versions = run_in_transaction(url, lambda conn: _add_and_list(conn, code, new))
     if new is not None:

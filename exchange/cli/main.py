@@ -9,6 +9,7 @@ import typer
 
 from exchange.cli import (
     bonuses,
+    burn_rules,
     campaigns,
     database,
     importing,
@@ -16,6 +17,7 @@ from exchange.cli import (
     members,
     partners,
     report,
+    rewards,
     settle,
     tiers,
     trail,
@@ -51,6 +53,8 @@ app.add_typer(settle.app, name="settle")
 app.add_typer(report.app, name="report")
 app.add_typer(tiers.app, name="tiers")
 app.add_typer(members.app, name="members")
+app.add_typer(burn_rules.app, name="burn-rules")
+app.add_typer(rewards.app, name="rewards")
 app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(bonuses.app, name="bonuses")
 app.command("audit-log")(audit_log)

@@ -21,9 +21,9 @@ from exchange.cli.common import (
     run_in_transaction,
     settings_for,
 )
+from exchange.cli.values import db_id
 from exchange.kit import clock
 from exchange.kit.db import Conn
-from exchange.kit.ids import MAX_DB_ID, expect_global_id
 from exchange.ledger import members
 from exchange.ledger.errors import MemberNotFound
 from exchange.portal import sessions
@@ -50,14 +50,6 @@ Card = Annotated[
 ]
 
 
-def _member_id(text: str) -> int:
-    if text.isdigit():
-        if not 0 < int(text) <= MAX_DB_ID:
-            raise MemberNotFound("no member with this id")
-        return int(text)
-    return expect_global_id(text, "Member", error=MemberNotFound)
-
-
 @dataclass(frozen=True)
 class Who:
     """How the command names the member: exactly one of them."""
@@ -71,7 +63,7 @@ class Who:
         return await members.find(
             conn,
             partner_id=None,
-            member_id=None if self.id is None else _member_id(self.id.strip()),
+            member_id=None if self.id is None else db_id(self.id.strip(), "Member", MemberNotFound),
             email=self.email,
             phone=self.phone,
             card_number=self.card,

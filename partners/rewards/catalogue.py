@@ -50,6 +50,18 @@ class NewReward:
             stock=checks.stock(stock),
         )
 
+    def request(self, given_from: datetime | None) -> dict[str, Any]:
+        """The input an idempotency key is bound to: the start as given (absent: "now",
+        which differs at each try, stays absent)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "points": self.points,
+            "activeFrom": given_from,
+            "activeUntil": self.active_until,
+            "stock": self.stock,
+        }
+
 
 async def create(
     conn: Conn,

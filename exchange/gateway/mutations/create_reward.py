@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -45,14 +44,6 @@ async def _create(ctx: Context, partner_id: int, data: CreateRewardInput) -> Rew
         active_until=data.active_until,
         stock=data.stock,
     )
-    request: dict[str, Any] = {
-        "name": new.name,
-        "description": new.description,
-        "points": new.points,
-        "activeFrom": data.active_from,
-        "activeUntil": new.active_until,
-        "stock": new.stock,
-    }
     async with transaction(ctx.pool) as conn:
         return await catalogue.create(
             conn,
@@ -60,7 +51,7 @@ async def _create(ctx: Context, partner_id: int, data: CreateRewardInput) -> Rew
             partner_id=partner_id,
             caller=ctx.principal.caller,
             key=data.idempotency_key,
-            request=request,
+            request=new.request(data.active_from),
             now=now,
         )
 
