@@ -16,6 +16,7 @@ from exchange.cli import (
     keys,
     members,
     partners,
+    referrals,
     report,
     rewards,
     settle,
@@ -57,6 +58,7 @@ app.add_typer(burn_rules.app, name="burn-rules")
 app.add_typer(rewards.app, name="rewards")
 app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(bonuses.app, name="bonuses")
+app.add_typer(referrals.app, name="referrals")
 app.command("audit-log")(audit_log)
 trail.audit_state_changes(app)
 

@@ -66,6 +66,9 @@ AUDITED: dict[str, Wanted] = {
     # without --type or --none it only lists the versions
     "bonuses types": lambda options: bool(options.get("event_type")) or bool(options.get("none")),
     "bonuses award": _always,
+    # without the points options it only lists the versions
+    "referrals program": lambda options: options.get("referrer_points") is not None,
+    "referrals pay": _always,
 }
 
 NOT_AUDITED = frozenset(

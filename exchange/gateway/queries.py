@@ -18,6 +18,7 @@ from . import (
     bonus_queries,
     campaign_queries,
     quotes,
+    referral_queries,
     settlement_queries,
     tier_queries,
     webhook_queries,
@@ -35,6 +36,7 @@ from .types.members import Member
 from .types.partners import ApiKey, Partner
 from .types.program_report import ProgramReport, program_report
 from .types.quotes import BurnQuote, EarnQuote
+from .types.referrals import ReferralProgram
 from .types.reports import LiabilityReport, liability_report
 from .types.rewards import Reward, RewardConnection, rewards
 from .types.settlement import SettlementBatch, SettlementBatchConnection
@@ -221,6 +223,15 @@ class Query:
         resolver=bonus_queries.bonus_catalogues,
         description="The latest 100 versions of the bonus event types, the latest start first"
         " (some may start later).",
+    )
+    referral_program: ReferralProgram | None = strawberry.field(
+        resolver=referral_queries.referral_program,
+        description="The referral program in force at `at` (default: now); null when none is"
+        " (referrals pay nothing then).",
+    )
+    referral_programs: list[ReferralProgram] = strawberry.field(
+        resolver=referral_queries.referral_programs,
+        description="The latest 100 versions of the referral program, the latest start first.",
     )
 
     rewards: RewardConnection = strawberry.field(

@@ -9,6 +9,7 @@ import exchange.portal.models  # noqa: F401
 import partners.bonuses.models
 import partners.campaigns.models
 import partners.redemption_models
+import partners.referrals.models
 import partners.tiers.models  # noqa: F401
 import settlement.models  # noqa: F401
 from exchange.kit.db import Base

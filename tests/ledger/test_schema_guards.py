@@ -17,6 +17,7 @@ import partners.bonuses.models
 import partners.campaigns.models
 import partners.models
 import partners.redemption_models
+import partners.referrals.models
 import partners.tiers.models
 import partners.webhooks.models  # noqa: F401
 import settlement.models  # noqa: F401

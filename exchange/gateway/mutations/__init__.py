@@ -46,6 +46,7 @@ from .set_earn_rules import set_earn_rules
 from .set_membership_plans import set_membership_plans
 from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
+from .set_referral_program import set_referral_program
 from .set_tiers import set_tiers
 from .transfer_points import transfer_points
 from .update_campaign import update_campaign
@@ -176,6 +177,12 @@ class Mutation:
         resolver=set_bonus_event_types,
         description="Add a version of the bonus event types partners may award, from an"
         " instant on (admin): each type's points and its limit per member and period.",
+    )
+    set_referral_program = strawberry.mutation(
+        resolver=set_referral_program,
+        description="Add a version of the referral program from an instant on (admin): the"
+        " points to the referrer and to the referred member on the referred member's first"
+        " earn of at least minimumPoints (the operator funds them).",
     )
     set_membership_plans = strawberry.mutation(
         resolver=set_membership_plans,

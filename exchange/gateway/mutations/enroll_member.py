@@ -6,15 +6,14 @@ import strawberry
 
 from exchange.kit import clock
 from exchange.kit.db import transaction
-from exchange.kit.errors import ExchangeError, InvalidInput
+from exchange.kit.errors import ExchangeError
 from exchange.ledger import members
+from partners.referrals import enrolling
 
 from ..auth import require_partner
 from ..context import Context, Info
 from ..types.common import UserError, described
 from ..types.members import Member
-
-MAX_REFERRAL_CODE = 64
 
 
 @strawberry.input
@@ -28,7 +27,11 @@ class EnrollMemberInput:
         default=None, description="The enrolling partner's own id for the member."
     )
     referral_code: str | None = strawberry.field(
-        default=None, description="Accepted and ignored for now: referrals do not exist yet."
+        default=None,
+        description="Another member's referral code: the new member is its referral, and both"
+        " get the referral program's bonuses on the new member's first qualifying purchase."
+        " Unknown: REFERRAL_CODE_NOT_FOUND; the new member's own (its email the referrer's"
+        " mailbox: case, +tags and Gmail's dots aside): SELF_REFERRAL.",
     )
 
 
@@ -43,20 +46,26 @@ class EnrollMemberPayload:
 
 
 async def _enroll(ctx: Context, partner_id: int, data: EnrollMemberInput) -> int:
-    if data.referral_code is not None and len(data.referral_code) > MAX_REFERRAL_CODE:
-        raise InvalidInput(
-            f"referralCode is at most {MAX_REFERRAL_CODE} characters", field=["referralCode"]
-        )
+    code = None if data.referral_code is None else enrolling.checked_code(data.referral_code)
     enrolment = members.Enrolment(
         email=data.email,
         phone=data.phone,
         card_number=data.card_number,
         external_id=data.external_id,
     )
+    now = clock.now()
     async with transaction(ctx.pool) as conn:
-        return await members.enroll(
-            conn, enrolment=enrolment, partner_id=partner_id, now=clock.now()
-        )
+        member_id = await members.enroll(conn, enrolment=enrolment, partner_id=partner_id, now=now)
+        if code is not None:
+            await enrolling.refer(
+                conn,
+                referred_member_id=member_id,
+                email=data.email,
+                code=code,
+                partner_id=partner_id,
+                now=now,
+            )
+    return member_id
 
 
 async def enroll_member(info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:

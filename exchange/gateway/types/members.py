@@ -11,6 +11,7 @@ from exchange.kit import clock
 from exchange.kit.db import transaction
 from exchange.kit.ids import to_global_id
 from exchange.ledger import queries
+from partners.referrals import repository as referrals
 
 from ..auth import Principal
 from ..context import Info
@@ -64,6 +65,17 @@ class Member(Node):
     )
     created_at: datetime
     member_id: strawberry.Private[int]
+    sees_contact: strawberry.Private[bool] = False
+
+    @described(
+        "The member's referral code, to give friends who enrol (staff and the member itself"
+        " only; null for partners)."
+    )
+    async def referral_code(self, info: Info) -> str | None:
+        if not self.sees_contact:
+            return None
+        async with transaction(info.context.pool) as conn:
+            return await referrals.code_of(conn, self.member_id)
 
     @described(
         "The member's tier now: the higher of the tier its qualifying points earned and a"
@@ -113,6 +125,7 @@ class Member(Node):
             card_number=summary.card_number if staff else None,
             created_at=summary.created_at,
             member_id=summary.id,
+            sees_contact=staff,
         )
 
     @classmethod

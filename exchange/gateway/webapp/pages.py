@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from exchange.kit import clock
 from exchange.kit.db import transaction
-from exchange.portal import balance_history, history, overview, schedule
+from exchange.portal import balance_history, history, invites, overview, schedule
 from exchange.portal.directory import listings
 
 from .chart import HEIGHT, WIDTH, chart
@@ -47,9 +47,10 @@ async def dashboard(visit: Visit) -> Response:
     async with transaction(await visit.read_pool()) as conn:
         figures = await overview.overview(conn, visit.member_id, now=now)
         recent = await history.page(conn, visit.member_id, size=5)
+        invite = await invites.invite(conn, visit.member_id, now=now)
     if figures is None:
         return visit.render("not_found.html", status=404)
-    return visit.render("dashboard.html", o=figures, recent=recent.lines)
+    return visit.render("dashboard.html", o=figures, recent=recent.lines, invite=invite)
 
 
 @signed_in
