@@ -46,8 +46,14 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(16), server_default="ACTIVE")
     enrolled_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+    kind: Mapped[str] = mapped_column(Text, server_default=text("'PERSON'::text"))
+    """PERSON, or POOL: the account of a pooled account (migration 0024), which no one logs
+    in to and which spends only through its members."""
 
-    __table_args__ = (CheckConstraint("status IN ('ACTIVE', 'CLOSED')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('ACTIVE', 'CLOSED')", name="status"),
+        CheckConstraint("kind IN ('PERSON', 'POOL')", name="kind"),
+    )
 
 
 class MemberPartnerLink(Base):

@@ -13,6 +13,7 @@ opposite directions cannot deadlock, and the sender never sends more than it has
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
@@ -30,6 +31,24 @@ from exchange.ledger.outcome import Outcome, Request
 
 OPERATION = "transferPoints"
 CLEARING = "OPERATOR_TRANSFER"
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What a transfer is for, as the members read it. A transfer with a ``name`` (a
+    contribution to a pool, say) is no gift to another member: it does not count against the
+    daily limit, and its entries' details carry ``purpose``."""
+
+    sent: str = "Points transferred to another member"
+    received: str = "Points transferred from another member"
+    name: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def kept(self) -> dict[str, Any]:
+        return {} if self.name is None else {"purpose": self.name, **self.details}
+
+
+GIFT = Purpose()
 
 
 def day_start(now: datetime) -> datetime:
@@ -54,10 +73,12 @@ async def _lock_both(
 
 
 async def sent_today(conn: Conn, member_id: int, now: datetime) -> int:
-    """Points the member transferred out since the start of the UTC day."""
+    """Points the member gave other members since the start of the UTC day (a transfer with
+    a purpose is no gift: not counted)."""
     cur = await conn.execute(
         "SELECT coalesce(sum(points), 0)::bigint AS sent FROM journal_entries"
-        " WHERE member_id = %s AND kind = 'TRANSFER_OUT' AND posted_at >= %s",
+        " WHERE member_id = %s AND kind = 'TRANSFER_OUT' AND posted_at >= %s"
+        " AND NOT coalesce(details ? 'purpose', false)",
         (member_id, day_start(now)),
     )
     row = await cur.fetchone()
@@ -94,21 +115,24 @@ async def transfer(
     sender_id: int,
     receiver_id: int,
     points: int,
-    daily_limit: int,
+    daily_limit: int | None,
     now: datetime,
+    purpose: Purpose = GIFT,
 ) -> Outcome:
-    """Move ``points`` from the sender to the receiver; returns the TRANSFER_OUT entry."""
+    """Move ``points`` from the sender to the receiver; returns the TRANSFER_OUT entry.
+    ``daily_limit`` None: no limit (a transfer with a purpose)."""
     check_points(points)
     if sender_id == receiver_id:
         raise InvalidInput("points cannot be transferred to oneself", field=["toMemberId"])
     if (done := await request.replay(conn)) is not None:
         return done
     sender, receiver = await _lock_both(conn, sender_id, receiver_id)
-    await _check_limit(conn, sender_id, points, daily_limit, now)
+    if daily_limit is not None:
+        await _check_limit(conn, sender_id, points, daily_limit, now)
     takes = take_in_order(await _spendable(conn, sender, points, now), points)
     assert sum(take.points for take in takes) == points
-    out_id = await _send(conn, sender, receiver_id, takes, now)
-    in_id = await _receive(conn, receiver, sender_id, out_id, takes, now)
+    out_id = await _send(conn, sender, receiver_id, takes, now, purpose)
+    in_id = await _receive(conn, receiver, (sender_id, out_id), takes, now, purpose)
     await _emit(conn, sender_id, receiver_id, out_id, in_id, points, now)
     return await request.remember(
         conn, Outcome(member_id=sender_id, points=points, transaction_id=out_id)
@@ -116,7 +140,12 @@ async def transfer(
 
 
 async def _send(
-    conn: Conn, sender: repo.LockedMember, receiver_id: int, takes: list[Take], now: datetime
+    conn: Conn,
+    sender: repo.LockedMember,
+    receiver_id: int,
+    takes: list[Take],
+    now: datetime,
+    purpose: Purpose,
 ) -> int:
     points = sum(take.points for take in takes)
     entry_id = await repo.insert_entry(
@@ -127,10 +156,11 @@ async def _send(
         points=points,
         occurred_at=now,
         posted_at=now,
-        reason="Points transferred to another member",
+        reason=purpose.sent,
         details={
             "toMemberId": to_global_id("Member", receiver_id),
             "lots": [{"lot": take.lot.id, "points": take.points} for take in takes],
+            **purpose.kept(),
         },
     )
     await repo.post_pair(
@@ -156,12 +186,13 @@ async def _send(
 async def _receive(
     conn: Conn,
     receiver: repo.LockedMember,
-    sender_id: int,
-    out_id: int,
+    sent: tuple[int, int],
     takes: list[Take],
     now: datetime,
+    purpose: Purpose,
 ) -> int:
     """The receiver's entry and lots; like an earn, new points pay a debt first."""
+    sender_id, out_id = sent
     points = sum(take.points for take in takes)
     entry_id = await repo.insert_entry(
         conn,
@@ -171,9 +202,9 @@ async def _receive(
         points=points,
         occurred_at=now,
         posted_at=now,
-        reason="Points transferred from another member",
+        reason=purpose.received,
         original_entry_id=out_id,
-        details={"fromMemberId": to_global_id("Member", sender_id)},
+        details={"fromMemberId": to_global_id("Member", sender_id), **purpose.kept()},
     )
     await repo.post_pair(
         conn,

@@ -17,12 +17,13 @@ from exchange.ledger.locking import lock_active_member
 from exchange.ledger.outcome import Outcome, Request
 from partners.bonuses import catalogue as values
 from partners.bonuses import repository as repo
-from partners.bonuses.catalogue import Catalogue, EventType, period_bounds
+from partners.bonuses.catalogue import Catalogue, EventType
 from partners.bonuses.errors import (
     BonusAlreadyAwarded,
     BonusEventTypeNotFound,
     BonusLimitExceeded,
 )
+from partners.periods import period_bounds
 
 OPERATION = "awardBonus"
 EVENT = "points.bonus_awarded"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from exchange.kit.errors import InvalidInput
+from partners.periods import PERIODS
 
-PERIODS = ("DAY", "MONTH", "YEAR", "EVER")
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 MAX_NAME = 80
 MAX_POINTS = 1_000_000
@@ -52,23 +52,6 @@ class Catalogue:
     def find(self, code: str) -> EventType | None:
         wanted = code.strip().upper()
         return next((kind for kind in self.event_types if kind.code == wanted), None)
-
-
-def period_bounds(period: str, at: datetime) -> tuple[datetime | None, datetime | None]:
-    """The UTC calendar period containing ``at``: [start, end); EVER is unbounded."""
-    moment = at.astimezone(UTC)
-    if period == "EVER":
-        return None, None
-    if period == "DAY":
-        start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-        next_day = start.toordinal() + 1
-        return start, datetime.fromordinal(next_day).replace(tzinfo=UTC)
-    if period == "MONTH":
-        start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
-        return start, start.replace(year=year, month=month)
-    start = moment.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    return start, start.replace(year=start.year + 1)
 
 
 def _event_type(given: EventType, index: int) -> EventType:

@@ -16,6 +16,7 @@ import exchange.portal.models  # noqa: F401
 import partners.bonuses.models
 import partners.campaigns.models
 import partners.models
+import partners.pools.models
 import partners.redemption_models
 import partners.referrals.models
 import partners.tiers.models

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from exchange.kit.errors import InvalidInput
-from partners.bonuses.catalogue import EventType, Limit, checked, period_bounds, reference
+from partners.bonuses.catalogue import EventType, Limit, checked, reference
+from partners.periods import period_bounds
 
 US = timedelta(microseconds=1)
 

@@ -9,11 +9,14 @@ from .approve_settlement_batch import approve_settlement_batch
 from .authorize_burn import authorize_burn
 from .award_bonus import award_bonus
 from .burn_points import burn_points
+from .burn_pool_points import burn_pool_points
 from .capture_burn import capture_burn
 from .close_member import close_member
+from .contribute_to_pool import contribute_to_pool
 from .create_api_key import create_api_key
 from .create_campaign import create_campaign
 from .create_partner import create_partner
+from .create_pool import create_pool
 from .create_reward import create_reward
 from .create_segment import create_segment
 from .create_webhook_endpoint import create_webhook_endpoint
@@ -28,6 +31,7 @@ from .record_point_block import record_point_block
 from .record_survey_answer import record_survey_answer
 from .redeem_reward import redeem_reward
 from .refund_burn import refund_burn
+from .remove_pool_member import remove_pool_member
 from .remove_segment_members import remove_segment_members
 from .replay_dead_letters import replay_dead_letters
 from .replay_webhook_event import replay_webhook_event
@@ -46,6 +50,7 @@ from .set_earn_rules import set_earn_rules
 from .set_membership_plans import set_membership_plans
 from .set_partner_billing import set_partner_billing
 from .set_partner_prices import set_partner_prices
+from .set_pool_member import set_pool_member
 from .set_referral_program import set_referral_program
 from .set_tiers import set_tiers
 from .transfer_points import transfer_points
@@ -85,6 +90,31 @@ class Mutation:
     )
     burn_points = strawberry.mutation(
         resolver=burn_points, description="Spend points in one step (authorize + capture)."
+    )
+    burn_pool_points = strawberry.mutation(
+        resolver=burn_pool_points,
+        description="Spend points of a pool (a pooled account) at the till for one of its"
+        " spenders (partner keys): a burn on the pool's account, within the spender's limits"
+        " per day and month and the partner's burn rules.",
+    )
+    create_pool = strawberry.mutation(
+        resolver=create_pool,
+        description="Open a pooled account (a family, a company) owned by the calling member"
+        " (a member token).",
+    )
+    set_pool_member = strawberry.mutation(
+        resolver=set_pool_member,
+        description="Add a member to a pool, or change its role and spending limits (the"
+        " pool's owner).",
+    )
+    remove_pool_member = strawberry.mutation(
+        resolver=remove_pool_member,
+        description="Take a member out of a pool (the pool's owner); its contributions stay.",
+    )
+    contribute_to_pool = strawberry.mutation(
+        resolver=contribute_to_pool,
+        description="Move points to a pool the calling member belongs to: its lots move with"
+        " their issuer and expiry, earliest expiry first.",
     )
     refund_burn = strawberry.mutation(
         resolver=refund_burn,

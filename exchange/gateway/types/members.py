@@ -16,6 +16,7 @@ from partners.referrals import repository as referrals
 from ..auth import Principal
 from ..context import Info
 from .common import Node, described
+from .pools import PoolMembership, member_pools
 from .scalars import Duration
 from .tiers import Membership, Tier, member_memberships, member_tier
 from .transactions import TransactionConnection, transaction_page
@@ -90,6 +91,13 @@ class Member(Node):
     )
     async def memberships(self, info: Info) -> list[Membership]:
         return await member_memberships(info, self.member_id)
+
+    @described(
+        "The pools (pooled accounts) the member belongs to, with its role, its limits and what"
+        " it may spend from each now. A partner offers these at the till (burnPoolPoints)."
+    )
+    async def pools(self, info: Info) -> list[PoolMembership]:
+        return await member_pools(info, self.member_id)
 
     @described("Spendable points that expire within `within` from now.")
     async def expiring_points(
