@@ -40,6 +40,8 @@ class Line:
     order_id: str | None
     occurred_at: datetime
     posted_at: datetime
+    purpose: str | None = None
+    """What a transfer was for (``POOL_CONTRIBUTION``); None: a gift to another member."""
     funded_by: tuple[str, ...] = ()
     """Who paid for points that arrived: the earn's partner, the issuers of transferred
     lots, or nobody named (the operator, for a bonus)."""
@@ -62,7 +64,7 @@ class Filters:
 
 _COLUMNS = (
     "e.id, e.kind, e.points, e.partner_id, p.name AS partner_name, e.reason, e.amount,"
-    " e.currency, e.order_id, e.occurred_at, e.posted_at,"
+    " e.currency, e.order_id, e.occurred_at, e.posted_at, e.details ->> 'purpose' AS purpose,"
     " coalesce((SELECT ps.points FROM postings ps WHERE ps.entry_id = e.id"
     "   AND ps.account_id = b.account_id), 0)::bigint AS change"
 )

@@ -6,33 +6,51 @@ from __future__ import annotations
 import strawberry
 
 from exchange.kit import clock
-from exchange.kit.db import Conn, transaction
-from exchange.kit.errors import InvalidInput
-from exchange.ledger import members
+from exchange.kit.db import transaction
+from exchange.kit.errors import ExchangeError
 from exchange.ledger.errors import MemberNotFound
+from exchange.portal import giving
 from partners.pools import managing
 from partners.pools.errors import PoolNotFound
 
+from ..auth import require_member
 from ..context import Info
 from ..types.pools import PoolMembership
 from .common import decode_id
+
+FIELDS = {"toMemberId": "memberId", "toEmail": "email", "toCardNumber": "cardNumber"}
 
 
 def pool_id_of(global_id: strawberry.ID) -> int:
     return decode_id(global_id, "Pool", PoolNotFound, "poolId")
 
 
-async def member_named(conn: Conn, member_id: strawberry.ID | None, email: str | None) -> int:
-    """Exactly one of a member's global id and its email."""
-    if (member_id is None) == (email is None):
-        raise InvalidInput("give exactly one of memberId and email", field=["memberId"])
-    if member_id is not None:
-        return decode_id(member_id, "Member", MemberNotFound, "memberId")
-    assert email is not None
+async def member_named(
+    info: Info, member_id: strawberry.ID | None, email: str | None, card_number: str | None
+) -> int:
+    """The member: its global id, or its email with one of its card numbers (as a transfer
+    names its recipient: an email alone would tell the owner who is a member; refusals count
+    against the owner as a sender's do)."""
+    db_id = (
+        None if member_id is None else decode_id(member_id, "Member", MemberNotFound, "memberId")
+    )
     try:
-        return await members.find(conn, partner_id=None, email=email)
-    except (MemberNotFound, InvalidInput):
-        raise MemberNotFound("no member with this email", field=["email"]) from None
+        return await giving.find_recipient(
+            info.context.pool,
+            sender_id=require_member(info.context.principal),
+            to_member_id=db_id,
+            to_email=email,
+            to_card_number=card_number,
+            now=clock.now(),
+        )
+    except ExchangeError as error:
+        error.field = [FIELDS.get(name, name) for name in error.field or []] or None
+        error.message = (
+            error.message.replace("toEmail", "email")
+            .replace("toCardNumber", "cardNumber")
+            .replace("toMemberId", "memberId")
+        )
+        raise
 
 
 async def place_of(info: Info, member_id: int, pool_id: int) -> PoolMembership | None:

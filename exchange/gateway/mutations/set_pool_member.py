@@ -17,11 +17,16 @@ from ..types.pools import PoolMembership, PoolRole
 from .pools_common import member_named, place_of, pool_id_of
 
 
-@strawberry.input(description="The member: exactly one of memberId and email.")
+@strawberry.input(
+    description="The member: its memberId, or its email with one of its card numbers."
+)
 class SetPoolMemberInput:
     pool_id: strawberry.ID
     member_id: strawberry.ID | None = None
     email: str | None = None
+    card_number: str | None = strawberry.field(
+        default=None, description="With email: one of the member's card numbers."
+    )
     role: PoolRole = strawberry.field(description="SPENDER or CONTRIBUTOR.")
     daily_limit: int | None = strawberry.field(
         default=None, description="A SPENDER's most points a UTC day (absent: no limit)."
@@ -45,8 +50,8 @@ async def set_pool_member(info: Info, input: SetPoolMemberInput) -> SetPoolMembe
     try:
         pool_id = pool_id_of(input.pool_id)
         place = checks.membership(input.role.value, input.daily_limit, input.monthly_limit)
+        member_id = await member_named(info, input.member_id, input.email, input.card_number)
         async with transaction(ctx.pool) as conn:
-            member_id = await member_named(conn, input.member_id, input.email)
             await managing.set_member(
                 conn,
                 pool_id=pool_id,

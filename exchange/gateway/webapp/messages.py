@@ -30,6 +30,8 @@ def refusal(_: Gettext, error: ExchangeError) -> str:
         "CARD_IN_USE": _("This card is already linked to your account."),
         "INVALID_CARD_LINK_CODE": _("This code is wrong or has expired. Start again."),
         "IDEMPOTENCY_CONFLICT": _("This form was already sent with other values. Start again."),
+        "POOL_NOT_FOUND": _("You do not belong to this pool."),
+        "POOL_OWNER_ONLY": _("Only the pool's owner may change its members."),
     }
     if error.code in by_code:
         return by_code[error.code]
@@ -61,6 +63,8 @@ def reason(_: Gettext, line: Line, formats: Formats) -> str:
         "TRANSFER_IN": _("Received from another member"),
         "EXPIRY": _("Points expired"),
     }
+    if line.purpose == "POOL_CONTRIBUTION":
+        texts = {"TRANSFER_OUT": _("Given to a shared pool"), "TRANSFER_IN": _("Given by a member")}
     if line.kind not in texts:
         return line.reason  # bonuses and adjustments carry the operator's own words
     return texts[line.kind] % {"amount": amount, "partner": partner}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from . import actions, auth_pages, pages
+from . import actions, auth_pages, pages, pool_pages
 
 
 def webapp_routes() -> list[Route]:
@@ -21,6 +21,11 @@ def webapp_routes() -> list[Route]:
         Route("/app/cards", actions.ask_to_link_card, methods=["POST"]),
         Route("/app/cards/confirm", actions.card_code_form, methods=["GET"]),
         Route("/app/cards/confirm", actions.link_card, methods=["POST"]),
+        Route("/app/pools", pool_pages.pools_page, methods=["GET"]),
+        Route("/app/pools", pool_pages.create_pool, methods=["POST"]),
+        Route("/app/pools/{pool_id}/contribute", pool_pages.contribute, methods=["POST"]),
+        Route("/app/pools/{pool_id}/members", pool_pages.set_member, methods=["POST"]),
+        Route("/app/pools/{pool_id}/remove", pool_pages.remove_member, methods=["POST"]),
         Route("/app/login", auth_pages.login_form, methods=["GET"]),
         Route("/app/login", auth_pages.ask_for_code, methods=["POST"]),
         Route("/app/login/code", auth_pages.code_form, methods=["GET"]),
