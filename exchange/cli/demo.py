@@ -1,8 +1,9 @@
 """The demo coalition ``exchange serve --demo`` creates, once.
 
-The operator (an admin key), three partners (a fuel station, a grocer, an airline) and three
-members whose starting points come from real earns through the ledger, so every invariant
-holds from the first request. A second run finds the partners and changes nothing.
+The operator (an admin key), three partners (a fuel station, a grocer, an airline, whose
+SkyMiles members may convert to and from points) and three members whose starting points come
+from real earns through the ledger, so every invariant holds from the first request. A
+second run finds the partners and changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from exchange.ledger.errors import MemberNotFound
 from exchange.ledger.outcome import Request
 from exchange.ledger.queries import member_summaries
 from partners import registry
+from partners.conversions import checks as conversion_checks
+from partners.conversions import store as conversion_store
 from partners.errors import PartnerNotFound
 from partners.keys import create_key
 from partners.purchases import earn_purchase, purchase_body
@@ -112,6 +115,7 @@ async def seed(pool: Pool, *, currency: str, now: datetime) -> DemoCoalition:
         if await is_seeded(conn):
             return DemoCoalition(created=False, keys=(), members=await demo_members(conn, now))
         keys = await _create_partners(conn, currency, now)
+        await _create_program_currency(conn, now)
         admin = await create_key(conn, role="admin", partner_id=None, name="demo operator")
         await _create_members(conn, currency, now)
         return DemoCoalition(
@@ -147,6 +151,25 @@ async def _create_partners(conn: Conn, currency: str, now: datetime) -> list[Dem
         )
         keys.append(DemoKey("partner", spec.code, spec.name, key.secret))
     return keys
+
+
+async def _create_program_currency(conn: Conn, now: datetime) -> None:
+    """The airline's SkyMiles: 1 mile = 0.8 points in, 1 point = 1.25 miles out."""
+    limits = {"minimum_points": 100, "maximum_points": 50_000, "daily_points": 100_000}
+    rules = conversion_store.NewRules(
+        partner_code="AIRLINE",
+        currency="SKY",
+        name="SkyMiles",
+        decimals=0,
+        effective_from=now,
+        terms=conversion_checks.terms(
+            conversion_checks.way("in", offered=True, rate_text="0.8", **limits),
+            conversion_checks.way("out", offered=True, rate_text="1.25", **limits),
+        ),
+    )
+    await conversion_store.add_rules(
+        conn, rules, caller="demo-seed", key=None, actor="exchange serve --demo", now=now
+    )
 
 
 async def _create_members(conn: Conn, currency: str, now: datetime) -> None:

@@ -26,6 +26,7 @@ from exchange.cli import (
 )
 from exchange.cli.audit_log import audit_log
 from exchange.cli.check_config import check_config
+from exchange.cli.conversion_rules import conversion_rules
 from exchange.cli.earn_rules import earn_rules
 from exchange.cli.expire import expire
 from exchange.cli.serve import serve
@@ -48,6 +49,7 @@ app.command()(settle.audit)
 app.add_typer(database.app, name="db")
 app.add_typer(keys.app, name="keys")
 partners.app.command("earn-rules")(earn_rules)
+partners.app.command("conversion-rules")(conversion_rules)
 app.add_typer(partners.app, name="partners")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(settle.app, name="settle")

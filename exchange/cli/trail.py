@@ -47,6 +47,10 @@ AUDITED: dict[str, Wanted] = {
     "partners buy-block": _always,
     # without --base-rate it only lists the versions
     "partners earn-rules": lambda options: options.get("base_rate") is not None,
+    # without a rate it only lists the versions
+    "partners conversion-rules": lambda options: (
+        options.get("in_rate") is not None or options.get("out_rate") is not None
+    ),
     "webhooks rotate-signing-key": _always,
     "webhooks replay-dead-letters": _always,
     "settle run": _always,

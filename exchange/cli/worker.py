@@ -1,6 +1,8 @@
-"""``exchange worker``: deliver webhooks until Ctrl-C, and review tiers and expire points once
-a day. Run as many as you like: they claim disjoint deliveries (``FOR UPDATE SKIP LOCKED``),
-and a review or an expiry locks the members it changes (a second one finds nothing more)."""
+"""``exchange worker``: deliver webhooks until Ctrl-C, expire conversions out of points that
+their partner did not confirm in time (every 5 seconds), and review tiers and expire points
+once a day. Run as many as you like: they claim disjoint deliveries (``FOR UPDATE SKIP
+LOCKED``), and a review, an expiry or a conversion's expiry locks the members it changes (a
+second one finds nothing more)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from exchange.kit.logs import configure as configure_logging
 from exchange.kit.secrets_box import SecretBox
 from exchange.kit.settings import Settings
 from exchange.ledger.expiry import ExpiryPolicy, expire_daily
+from partners.conversions import sweeping as conversions
 from partners.tiers.reviewing import review_daily
 from partners.webhooks.transport import ClientOptions
 from partners.webhooks.worker import Worker, WorkerOptions
@@ -65,8 +68,8 @@ def worker(
     ] = "127.0.0.1",
     data_dir: DataDir = None,
 ) -> None:
-    """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry; review
-    tiers and expire due points once a day."""
+    """Deliver webhooks until Ctrl-C: fan out new events, send due deliveries, retry; expire
+    conversions not confirmed in time; review tiers and expire due points once a day."""
     settings = settings_for(data_dir)
     options = WorkerOptions(
         concurrency=concurrency,
@@ -103,7 +106,9 @@ async def _run(url: str, settings: Settings, options: WorkerOptions, daily: Dail
     pool = await open_pool(url, size=POOL_SIZE)
     try:
         async with Worker(pool, SecretBox.from_settings(settings), options) as running:
-            jobs = [review_daily(pool, stop)] if daily.tier_review else []
+            jobs = [conversions.sweep_forever(pool, stop)]
+            if daily.tier_review:
+                jobs.append(review_daily(pool, stop))
             if daily.expiry:
                 jobs.append(expire_daily(pool, ExpiryPolicy.from_settings(settings), stop))
             await asyncio.gather(running.run(stop), *jobs)

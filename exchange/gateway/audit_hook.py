@@ -2,7 +2,8 @@
 added later is audited without a line of its own.
 
 Audited: every mutation an admin or finance key calls, and the webhook endpoint changes any
-key makes (where a partner's events go and the secret that signs them). The event is written
+key makes (where a partner's events go and the secret that signs them), and the conversion
+rules a partner sets for its own program. The event is written
 before the resolver runs (if it cannot be written, the mutation does not run), the outcome
 after: ``OK``, ``REFUSED`` with the userErrors' codes, or ``ERROR`` with the error's code.
 Anything else (a partner's earn) passes straight through: one attribute test."""
@@ -35,6 +36,7 @@ AUDITED_FOR_ANY_KEY = frozenset(
         "updateWebhookEndpoint",
         "disableWebhookEndpoint",
         "rotateWebhookSecret",
+        "setConversionRules",  # a partner's key sets the rates of its own program
     }
 )
 

@@ -17,6 +17,7 @@ from partners import keys, registry
 from . import (
     bonus_queries,
     campaign_queries,
+    conversion_queries,
     quotes,
     referral_queries,
     settlement_queries,
@@ -29,6 +30,7 @@ from .types.audit import AuditEventConnection, audit_events
 from .types.bonuses import BonusCatalogue
 from .types.campaigns import Campaign, InstantWinCheck, Segment
 from .types.common import MoneyInput, Node, described
+from .types.conversions import Conversion, ConversionConnection, ProgramCurrency
 from .types.holds import Hold
 from .types.import_jobs import ImportJob
 from .types.inputs import LineInput
@@ -90,6 +92,7 @@ NODE_LOADERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "WebhookEndpoint": WebhookEndpoint.load,
     "WebhookEvent": WebhookEvent.load,
     "Reward": Reward.load,
+    "Conversion": Conversion.load,
 }
 
 
@@ -232,6 +235,21 @@ class Query:
     referral_programs: list[ReferralProgram] = strawberry.field(
         resolver=referral_queries.referral_programs,
         description="The latest 100 versions of the referral program, the latest start first.",
+    )
+
+    program_currencies: list[ProgramCurrency] = strawberry.field(
+        resolver=conversion_queries.program_currencies,
+        description="Partners' own program currencies, by code, with their conversion rules"
+        " (any caller).",
+    )
+    conversions: ConversionConnection = strawberry.field(
+        resolver=conversion_queries.conversions,
+        description="Conversions to and from partners' programs, newest first: a member's"
+        " own, a partner's own, all for staff. `first` is 1 to 100.",
+    )
+    conversion: Conversion | None = strawberry.field(
+        resolver=conversion_queries.conversion,
+        description="One conversion, if the caller may see it.",
     )
 
     rewards: RewardConnection = strawberry.field(

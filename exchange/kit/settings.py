@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     expiry_inactivity_days: int = Field(default=365, ge=1)
     transfer_daily_limit_points: int = Field(default=10_000, ge=0)
     """The most points a member may transfer to other members in one UTC day."""
+    conversion_quote_seconds: int = Field(default=60, ge=5, le=3600)
+    """How long a conversion quote keeps its numbers (the rate lock)."""
+    conversion_confirm_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
+    """How long a partner has to confirm a conversion out of points before it expires and
+    the points go back to the member."""
     login_code_sender: Literal["log", "webhook"] | None = None
     """How members get their one-time login codes: ``log`` writes them to the log
     (development; refused in production), ``webhook`` hands them to the member's enrolling

@@ -63,6 +63,35 @@ async def authorize(
     if (done := await request.replay(conn)) is not None:
         return done
     member = await lock_active_member(conn, member_id, partner_id)
+    hold_id = await place_hold(
+        conn,
+        member,
+        partner_id=partner_id,
+        points=points,
+        order_id=order_id,
+        expires_at=now + ttl,
+        now=now,
+        details=details,
+    )
+    return await request.remember(
+        conn, Outcome(member_id=member_id, points=points, hold_id=hold_id)
+    )
+
+
+async def place_hold(
+    conn: Conn,
+    member: repo.LockedMember,
+    *,
+    partner_id: int,
+    points: int,
+    order_id: str | None,
+    expires_at: datetime,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Reserve ``points`` of the locked member at the partner until ``expires_at``, if they
+    are available (``burn.authorized``); returns the hold's id."""
+    member_id = member.member_id
     await _ensure_available(conn, member, points, now)
     hold_id = await repo.insert_hold(
         conn,
@@ -71,7 +100,7 @@ async def authorize(
         points=points,
         order_id=order_id,
         created_at=now,
-        expires_at=now + ttl,
+        expires_at=expires_at,
         details=details,
     )
     after = await repo.change_balance(conn, member_id, held=points, at=now)
@@ -88,12 +117,10 @@ async def authorize(
             "memberId": to_global_id("Member", member_id),
             "points": points,
             "orderId": order_id,
-            "expiresAt": (now + ttl).isoformat(),
+            "expiresAt": expires_at.isoformat(),
         },
     )
-    return await request.remember(
-        conn, Outcome(member_id=member_id, points=points, hold_id=hold_id)
-    )
+    return hold_id
 
 
 async def burn(
@@ -183,9 +210,11 @@ async def capture(
     partner_id: int,
     points: int | None,
     now: datetime,
+    reason: str | None = None,
 ) -> Outcome:
     """Burn up to the held points (all when ``points`` is None); the rest is released. The
-    burn keeps the limits its hold was authorized under, and meets their minimum points."""
+    burn keeps the limits its hold was authorized under, and meets their minimum points.
+    ``reason``: what the member reads (default "Points spent")."""
     return await _ledger_burn(
         conn,
         request,
@@ -195,6 +224,7 @@ async def capture(
         points=points,
         order_id=None,
         now=now,
+        reason=reason,
     )
 
 
@@ -212,7 +242,13 @@ async def void(
 
 
 async def _release(conn: Conn, hold: dict[str, Any], *, status: str, now: datetime) -> None:
-    await conn.execute("SELECT ledger_release_hold(%s, %s, %s)", (hold["id"], status, now))
+    await release_hold(conn, hold["id"], status=status, now=now)
+
+
+async def release_hold(conn: Conn, hold_id: int, *, status: str, now: datetime) -> None:
+    """Close an AUTHORIZED hold without a capture (``VOIDED`` or ``EXPIRED``) and free its
+    points; a hold already final is left alone. The caller holds the member's lock."""
+    await conn.execute("SELECT ledger_release_hold(%s, %s, %s)", (hold_id, status, now))
 
 
 async def release_expired_holds(conn: Conn, member_id: int, now: datetime) -> int:

@@ -9,6 +9,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from exchange.kit.db import Conn
+from exchange.kit.errors import InvalidInput
 from exchange.kit.ids import to_global_id
 from exchange.kit.money import Money, round_to_minor
 from exchange.ledger import events, functions, linked_returns
@@ -164,6 +165,11 @@ async def reverse_earn(
     original = await repo.entry_for_partner(conn, transaction_id, partner_id, "EARN")
     if original is None:
         raise TransactionNotFound("no earn transaction with this id", field=["transactionId"])
+    if original["amount"] is None:
+        raise InvalidInput(
+            "points converted from a partner's program are not a purchase: they are not reversed",
+            field=["transactionId"],
+        )
     member = await lock_active_member(conn, original["member_id"], None)
     taken, returned_before = await repo.already_undone(conn, transaction_id, "EARN_REVERSAL")
     left = round_to_minor(original["amount"] - returned_before, original["currency"])

@@ -8,6 +8,7 @@ import exchange.kit.rate_models
 import exchange.portal.models  # noqa: F401
 import partners.bonuses.models
 import partners.campaigns.models
+import partners.conversions.models
 import partners.pools.models
 import partners.redemption_models
 import partners.referrals.models

@@ -45,6 +45,9 @@ class Line:
     funded_by: tuple[str, ...] = ()
     """Who paid for points that arrived: the earn's partner, the issuers of transferred
     lots, or nobody named (the operator, for a bonus)."""
+    conversion: dict[str, Any] | None = None
+    """An earn or burn that converted points with a partner's program: its ``direction``,
+    ``currency`` and ``amount`` (the entry's details)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Filters:
 _COLUMNS = (
     "e.id, e.kind, e.points, e.partner_id, p.name AS partner_name, e.reason, e.amount,"
     " e.currency, e.order_id, e.occurred_at, e.posted_at, e.details ->> 'purpose' AS purpose,"
+    " e.details -> 'conversion' AS conversion,"
     " coalesce((SELECT ps.points FROM postings ps WHERE ps.entry_id = e.id"
     "   AND ps.account_id = b.account_id), 0)::bigint AS change"
 )

@@ -30,6 +30,13 @@ EVENT_TYPES: dict[str, str] = {
     "member.tier_changed": "the tier that applies to a member this partner enrolled changed"
     " (an earn reached a threshold, a review after the grace, a paid membership sold or"
     " ended)",
+    "conversion.requested": "a member asks to convert points into your program: credit it,"
+    " then confirmConversion (or declineConversion) before confirmBy",
+    "conversion.completed": "a conversion done: into points (at once; debit the member's"
+    " amount in your program), or out of points (you confirmed it)",
+    "conversion.declined": "a conversion out of points you declined: the points went back",
+    "conversion.expired": "a conversion out of points not confirmed by its deadline: the"
+    " points went back",
     "settlement.batch_ready": "a settlement batch to review (not emitted yet)",
     "settlement.batch_paid": "a settlement batch paid (not emitted yet)",
 }

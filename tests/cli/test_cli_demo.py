@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from datetime import UTC, datetime
+from decimal import Decimal as D
 
 import pytest
 from cli_support import scratch_database
@@ -13,6 +14,7 @@ from exchange.cli import demo
 from exchange.kit.db import open_pool, transaction
 from exchange.ledger.audit import run_audit
 from partners import registry
+from partners.conversions import store as conversion_store
 from partners.keys import authenticate
 
 
@@ -53,6 +55,11 @@ async def test_seeding_twice_seeds_once(own_pool):
     assert not second.created and second.keys == ()
     assert [m.balance for m in second.members] == [m.balance for m in first.members]
     assert await snapshot(own_pool) == (codes, balances)
+    async with transaction(own_pool) as conn:
+        (sky,) = await conversion_store.currencies(conn)
+        versions = (await conversion_store.versions_of(conn, [sky.id]))[sky.id]
+    assert (sky.code, sky.name, len(versions)) == ("SKY", "SkyMiles", 1)
+    assert (versions[0].terms.into.rate, versions[0].terms.out.rate) == (D("0.8"), D("1.25"))
 
 
 async def test_demo_keys_authenticate_and_the_ledger_is_consistent(own_pool):

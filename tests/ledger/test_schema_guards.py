@@ -15,6 +15,7 @@ import exchange.ledger.models
 import exchange.portal.models  # noqa: F401
 import partners.bonuses.models
 import partners.campaigns.models
+import partners.conversions.models
 import partners.models
 import partners.pools.models
 import partners.redemption_models

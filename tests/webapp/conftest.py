@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from browser_support import launched
 from web_client import CodeLog, Web, WebClient
 from webapp_support import Program
 
@@ -51,3 +53,10 @@ async def web(fresh_pool: Pool, web_settings: Settings, code_log: CodeLog) -> As
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's chromium, headless (the browser tests skip without it)."""
+    async with launched() as running:
+        yield running

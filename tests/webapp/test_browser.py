@@ -7,12 +7,11 @@ transaction by its URL, and logs out. Each page is saved as a screenshot for rev
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from browser_support import CHROMIUM, shot
 from live_server import serve
 from web_client import CodeLog
 from webapp_support import Program, base_time
@@ -20,17 +19,6 @@ from webapp_support import Program, base_time
 from exchange.kit.db import transaction
 from exchange.kit.settings import Settings
 from partners import keys
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).parent / "screenshots"
 
 pytestmark = [
     pytest.mark.slow,
@@ -41,21 +29,6 @@ pytestmark = [
 
 EARN = """mutation($input: EarnPointsInput!) { earnPoints(input: $input) {
   transaction { points } userErrors { code message } } }"""
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        await launched.close()
-
-
-async def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 async def test_a_member_in_a_real_browser(
@@ -97,21 +70,21 @@ async def test_a_member_in_a_real_browser(
         assert page.url.endswith("/app/login")
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.className") == "skip"
-        await _shot(page, "01-login")
+        await shot(page, "01-login")
         await page.get_by_label("Email or phone number").fill("ana@example.com")
         await page.get_by_role("button", name="Send me a code").click()
         await page.wait_for_url("**/app/login/code")
-        await _shot(page, "02-code")
+        await shot(page, "02-code")
         await page.get_by_label("Code").fill(code_log.codes[-1])
         await page.get_by_role("button", name="Log in").click()
         await page.wait_for_url(f"{base}/app")
         assert await page.locator("#available").inner_text() == "185"  # 30 x 2 + 125
         assert "Purchase of €125.00 at Demo Fuel Station" in await page.content()
-        await _shot(page, "03-dashboard")
+        await shot(page, "03-dashboard")
 
         await page.get_by_role("link", name="History", exact=True).click()
         assert await page.locator("tbody tr").count() == 20
-        await _shot(page, "04-history")
+        await shot(page, "04-history")
         await page.get_by_role("link", name="Older").click()
         assert await page.locator("tbody tr").count() == 11  # 31 lines in all
         await page.get_by_role("link", name="Newer").click()
@@ -124,7 +97,7 @@ async def test_a_member_in_a_real_browser(
             ("08-cards", "/app/cards"),
         ):
             await page.goto(f"{base}{path}")
-            await _shot(page, name)
+            await shot(page, name)
         assert await page.locator("svg polyline").count() == 0  # the cards page
         await page.goto(f"{base}/app/chart")
         assert await page.locator("svg polyline").count() == 1
@@ -134,7 +107,7 @@ async def test_a_member_in_a_real_browser(
         assert await page.locator("html").get_attribute("lang") == "ru"
         await page.goto(f"{base}/app")
         assert "Ваши баллы" in await page.content()
-        await _shot(page, "09-dashboard-ru")
+        await shot(page, "09-dashboard-ru")
 
         await page.goto(f"{base}/app/transfer")
         await page.get_by_label("Адрес электронной почты участника").fill("ben@example.com")
@@ -143,14 +116,14 @@ async def test_a_member_in_a_real_browser(
         await page.get_by_role("button", name="Отправить баллы").click()
         await page.wait_for_url(re.compile(r".*/app/transactions/\d+"))
         assert "Отправлено другому участнику" in await page.content()
-        await _shot(page, "10-transfer-done-ru")
+        await shot(page, "10-transfer-done-ru")
         await page.goto(f"{base}/app")
         assert await page.locator("#available").inner_text() == "135"
 
         answer = await page.goto(f"{base}/app/transactions/{bens_entry}")
         assert answer is not None and answer.status == 404
         assert "Не найдено" in await page.content()
-        await _shot(page, "11-someone-elses-transaction-ru")
+        await shot(page, "11-someone-elses-transaction-ru")
 
         await page.get_by_role("button", name="Выйти").click()
         await page.wait_for_url("**/app/login")

@@ -16,11 +16,12 @@ from exchange.ledger import members, transfers
 from exchange.ledger.outcome import Outcome, Request
 from exchange.portal.senders import Code, Recipient
 from partners import registry
+from partners.conversions import checks, store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ledger"))
 from ledger_support import Ledger, audit_failures, base_time, new_key
 
-__all__ = ["Ledger", "Outbox", "Program", "audit_failures", "base_time", "new_key"]
+__all__ = ["Ledger", "Outbox", "Program", "audit_failures", "base_time", "new_key", "sky_program"]
 
 _codes = itertools.count(1)
 
@@ -148,3 +149,30 @@ class Program:
     async def audit(self) -> list[Any]:
         async with transaction(self.pool) as conn:
             return await audit_failures(conn)
+
+
+async def sky_program(program: Program) -> dict[str, int]:
+    """SkyMiles of Demo Airline (in: 1 mile = 0.8 points, out: 1 point = 1.25 miles, 100 to
+    5,000 points); Ana has 10,000 points of the grocer's."""
+    airline = await program.partner("AIRLINE", name="Demo Airline")
+    grocer = await program.partner("GROCER", name="Demo Grocer")
+    ana = await program.member(grocer, email="ana@example.com")
+    ben = await program.member(grocer, email="ben@example.com")
+    await program.ledger.earn(ana, grocer, "10000.00", now=base_time())
+    way = {"minimum_points": 100, "maximum_points": 5000, "daily_points": None}
+    rules = store.NewRules(
+        partner_code="AIRLINE",
+        currency="SKY",
+        name="SkyMiles",
+        decimals=0,
+        effective_from=None,
+        terms=checks.terms(
+            checks.way("in", offered=True, rate_text="0.8", **way),
+            checks.way("out", offered=True, rate_text="1.25", **way),
+        ),
+    )
+    async with transaction(program.pool) as conn:
+        await store.add_rules(
+            conn, rules, caller="test", key=None, actor="test", now=datetime.now(UTC)
+        )
+    return {"airline": airline, "grocer": grocer, "ana": ana, "ben": ben}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from .add_segment_members import add_segment_members
+from .answer_conversion import confirm_conversion, decline_conversion
 from .approve_settlement_batch import approve_settlement_batch
 from .authorize_burn import authorize_burn
 from .award_bonus import award_bonus
@@ -13,6 +14,7 @@ from .burn_pool_points import burn_pool_points
 from .capture_burn import capture_burn
 from .close_member import close_member
 from .contribute_to_pool import contribute_to_pool
+from .convert_points import convert_points
 from .create_api_key import create_api_key
 from .create_campaign import create_campaign
 from .create_partner import create_partner
@@ -27,6 +29,7 @@ from .end_campaign import end_campaign
 from .enroll_member import enroll_member
 from .import_transactions import import_transactions
 from .mark_settlement_batch_paid import mark_settlement_batch_paid
+from .quote_conversion import quote_conversion
 from .record_point_block import record_point_block
 from .record_survey_answer import record_survey_answer
 from .redeem_reward import redeem_reward
@@ -46,6 +49,7 @@ from .sell_membership import sell_membership
 from .send_test_webhook import send_test_webhook
 from .set_bonus_event_types import set_bonus_event_types
 from .set_burn_rules import set_burn_rules
+from .set_conversion_rules import set_conversion_rules
 from .set_earn_rules import set_earn_rules
 from .set_membership_plans import set_membership_plans
 from .set_partner_billing import set_partner_billing
@@ -131,6 +135,26 @@ class Mutation:
         " bonusEventTypes, once per member, type and reference, within the type's limit per"
         " member; the calling partner issues the points (settlement bills them as an earn).",
     )
+    quote_conversion = strawberry.mutation(
+        resolver=quote_conversion,
+        description="The numbers of converting to or from a partner's own program (a member"
+        " token for itself, a partner key in its own currency), locked for a short time.",
+    )
+    convert_points = strawberry.mutation(
+        resolver=convert_points,
+        description="Execute a quote, once, before its lock runs out: IN credits the points"
+        " (an earn funded by the partner); OUT holds them until the partner confirms.",
+    )
+    confirm_conversion = strawberry.mutation(
+        resolver=confirm_conversion,
+        description="The partner credited the member in its program: the held points of the"
+        " conversion out are burned at the partner (its own conversions only).",
+    )
+    decline_conversion = strawberry.mutation(
+        resolver=decline_conversion,
+        description="The partner could not credit the member: the held points of the"
+        " conversion out are the member's again (its own conversions only).",
+    )
     create_reward = strawberry.mutation(
         resolver=create_reward,
         description="List a reward at a points price (partner keys: in their own catalogue).",
@@ -196,6 +220,12 @@ class Mutation:
     )
     remove_segment_members = strawberry.mutation(
         resolver=remove_segment_members, description="Take members out of a list segment (admin)."
+    )
+    set_conversion_rules = strawberry.mutation(
+        resolver=set_conversion_rules,
+        description="Add a version of the rules of converting a partner's program currency"
+        " (admin, or the partner itself): a rate and limits each way, from an instant on. The"
+        " first version registers the currency.",
     )
     set_tiers = strawberry.mutation(
         resolver=set_tiers,

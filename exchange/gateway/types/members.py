@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -20,6 +21,9 @@ from .pools import PoolMembership, member_pools
 from .scalars import Duration
 from .tiers import Membership, Tier, member_memberships, member_tier
 from .transactions import TransactionConnection, transaction_page
+
+if TYPE_CHECKING:
+    from .conversions import ConversionConnection
 
 NINETY_DAYS = Duration(timedelta(days=90))
 
@@ -114,6 +118,19 @@ class Member(Node):
     ) -> TransactionConnection:
         return await transaction_page(
             info, first=first, after=after, member_id=self.member_id, since=None
+        )
+
+    @described(
+        "The member's conversions to and from partners' programs the caller may see, newest"
+        " first (the member's own, or the calling partner's)."
+    )
+    async def conversions(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Annotated[ConversionConnection, strawberry.lazy("exchange.gateway.types.conversions")]:
+        from .conversions import conversion_page
+
+        return await conversion_page(
+            info, first=first, after=after, member_id=self.member_id, status=None
         )
 
     @classmethod

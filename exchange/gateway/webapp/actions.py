@@ -44,7 +44,8 @@ async def transfer_form(visit: Visit) -> Response:
     return await _transfer_form(visit)
 
 
-def _points(text: str) -> int:
+def points_field(text: str) -> int:
+    """Points typed in a form: a whole number."""
     if not text.strip().isdigit() or len(text.strip()) > 10:
         raise InvalidAmount("points must be a whole number", field=["points"])
     return int(text.strip())
@@ -63,7 +64,7 @@ async def transfer(visit: Visit) -> Response:
             to_member_id=None,
             to_email=email,
             to_card_number=card,
-            points=_points(points),
+            points=points_field(points),
             idempotency_key=str(form.get("key", "")),
             daily_limit=visit.resources.settings.transfer_daily_limit_points,
             now=clock.now(),

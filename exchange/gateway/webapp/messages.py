@@ -4,10 +4,14 @@ code) and what each line of the history was (by kind)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 from exchange.kit.errors import ExchangeError
 from exchange.portal.errors import RateLimited
 from exchange.portal.history import Line
+from partners.conversions.reading import Conversion
+from partners.conversions.rules import Direction
 
 from .i18n import Formats
 
@@ -49,6 +53,8 @@ def refusal(_: Gettext, error: ExchangeError) -> str:
 def reason(_: Gettext, line: Line, formats: Formats) -> str:
     """Why the points moved, in words."""
     partner = line.partner_name or _("the program")
+    if line.conversion is not None and line.kind in ("EARN", "BURN"):
+        return converted(_, line.conversion, partner, formats)
     amount = (
         formats.money(line.amount, line.currency)
         if line.amount is not None and line.currency
@@ -68,6 +74,55 @@ def reason(_: Gettext, line: Line, formats: Formats) -> str:
     if line.kind not in texts:
         return line.reason  # bonuses and adjustments carry the operator's own words
     return texts[line.kind] % {"amount": amount, "partner": partner}
+
+
+def converted(_: Gettext, conversion: dict[str, Any], partner: str, formats: Formats) -> str:
+    """An earn or burn that converted points with a partner's program."""
+    amount = f"{formats.number(Decimal(conversion['amount']))} {conversion['currency']}"
+    if conversion["direction"] == "IN":
+        text = _("Converted %(amount)s from %(partner)s into points")
+    else:
+        text = _("Converted into %(amount)s at %(partner)s")
+    return text % {"amount": amount, "partner": partner}
+
+
+def conversion_refusal(_: Gettext, error: ExchangeError) -> str:
+    """Why a quote or a conversion was refused, as the member reads it."""
+    by_code = {
+        "CONVERSION_LIMIT_EXCEEDED": _("That is outside this program's limits (listed above)."),
+        "CONVERSION_NOT_OFFERED": _("This program does not offer that direction now."),
+        "CONVERSION_CURRENCY_NOT_FOUND": _("Choose a program from the list."),
+        "CONVERSION_QUOTE_EXPIRED": _("This quote has expired. Ask for a new one."),
+        "CONVERSION_QUOTE_USED": _("This quote was already used."),
+    }
+    if error.code in by_code:
+        return by_code[error.code]
+    if error.code == "INVALID_AMOUNT" and error.field == ["amount"]:
+        return _("Enter an amount that gives at least one point or one unit.")
+    if error.field == ["programAccount"]:
+        return _("Enter your account number as the program writes it.")
+    return refusal(_, error)
+
+
+def conversion_what(_: Gettext, conversion: Conversion, formats: Formats) -> str:
+    """1,000 SKY into 800 points / 1,000 points into 1,250 SKY."""
+    numbers = {
+        "amount": formats.number(conversion.amount),
+        "currency": conversion.currency,
+        "points": formats.number(conversion.points),
+    }
+    if conversion.direction is Direction.IN:
+        return _("%(amount)s %(currency)s into %(points)s points") % numbers
+    return _("%(points)s points into %(amount)s %(currency)s") % numbers
+
+
+def conversion_status(_: Gettext, status: str) -> str:
+    return {
+        "PENDING": _("Waiting for the partner"),
+        "COMPLETED": _("Done"),
+        "DECLINED": _("Declined by the partner"),
+        "EXPIRED": _("Not confirmed in time"),
+    }.get(status, status)
 
 
 def kind_name(_: Gettext, kind: str) -> str:

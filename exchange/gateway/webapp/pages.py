@@ -37,7 +37,8 @@ def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
     return handle
 
 
-def _int(value: str | None) -> int | None:
+def whole_number(value: str | None) -> int | None:
+    """An id or cursor from a URL: digits only, or nothing."""
     return int(value) if value is not None and value.isdigit() and len(value) < 19 else None
 
 
@@ -68,8 +69,8 @@ async def history_page(visit: Visit) -> Response:
             conn,
             visit.member_id,
             filters=filters,
-            before=_int(query.get("before")),
-            after=_int(query.get("after")),
+            before=whole_number(query.get("before")),
+            after=whole_number(query.get("after")),
             size=PAGE_SIZE,
         )
     return visit.render(
@@ -84,7 +85,7 @@ async def history_page(visit: Visit) -> Response:
 
 @signed_in
 async def transaction_page(visit: Visit) -> Response:
-    entry_id = _int(visit.request.path_params["entry_id"])
+    entry_id = whole_number(visit.request.path_params["entry_id"])
     async with transaction(await visit.read_pool()) as conn:
         line = None if entry_id is None else await history.line(conn, visit.member_id, entry_id)
     if line is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from . import actions, auth_pages, pages, pool_pages
+from . import actions, auth_pages, conversions, pages, pool_pages
 
 
 def webapp_routes() -> list[Route]:
@@ -17,6 +17,10 @@ def webapp_routes() -> list[Route]:
         Route("/app/partners", pages.partners_page, methods=["GET"]),
         Route("/app/transfer", actions.transfer_form, methods=["GET"]),
         Route("/app/transfer", actions.transfer, methods=["POST"]),
+        Route("/app/convert", conversions.convert_page, methods=["GET"]),
+        Route("/app/convert", conversions.ask_for_quote, methods=["POST"]),
+        Route("/app/convert/quotes/{quote_id}", conversions.quote_page, methods=["GET"]),
+        Route("/app/convert/quotes/{quote_id}", conversions.convert, methods=["POST"]),
         Route("/app/cards", actions.cards_page, methods=["GET"]),
         Route("/app/cards", actions.ask_to_link_card, methods=["POST"]),
         Route("/app/cards/confirm", actions.card_code_form, methods=["GET"]),
