@@ -1,6 +1,6 @@
-"""The program report of a period: every partner's figures, the coalition's, and the cohort
-triangle, read from one snapshot of the database. Campaign uplift against a control group
-is not in it: campaigns do not exist yet."""
+"""The program report of a period: every partner's figures, the coalition's, the cohort
+triangle, and each campaign's cost and uplift against its control group, read from one
+snapshot of the database."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from exchange.kit.db import Pool, transaction
 
+from .campaign_uplift import CampaignResult, results
 from .cohorts import Cohort, cohorts
 from .kpis import Figures, Period, figures
 
@@ -19,6 +20,7 @@ class ProgramReport:
     coalition: Figures | None
     """None when the report is one partner's."""
     cohorts: list[Cohort]
+    campaigns: list[CampaignResult]
 
 
 async def program_report(
@@ -30,4 +32,6 @@ async def program_report(
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         rows, coalition = await figures(conn, period, partner_id)
         triangle = await cohorts(conn, period, partner_id)
-    return ProgramReport(period, rows, coalition if partner_id is None else None, triangle)
+        campaigns = await results(conn, period, partner_id)
+    whole = coalition if partner_id is None else None
+    return ProgramReport(period, rows, whole, triangle, campaigns)

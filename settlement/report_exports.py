@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from exchange.kit.money import MINOR_UNITS
 
+from .campaign_uplift import CampaignResult, Group
 from .kpis import Figures
 from .program import ProgramReport
 from .reports import Breakage, Outstanding
@@ -49,6 +50,35 @@ COHORT_COLUMNS = (
     "months_after",
     "active_members",
     "retention_percent",
+)
+CAMPAIGN_COLUMNS = (
+    "period_start",
+    "period_end",
+    "currency",
+    "campaign",
+    "name",
+    "kind",
+    "funded_by",
+    "promo_code",
+    "control_group_percent",
+    "points_given",
+    "cost",
+    "rewarded_members",
+    "window_start",
+    "window_end",
+    "treated_members",
+    "treated_purchasers",
+    "treated_purchases",
+    "treated_spend",
+    "treated_spend_per_member",
+    "control_members",
+    "control_purchasers",
+    "control_purchases",
+    "control_spend",
+    "control_spend_per_member",
+    "uplift_percent",
+    "incremental_spend",
+    "incremental_spend_per_cost",
 )
 LIABILITY_COLUMNS = ("as_of", "currency", "kind", "issuer", "expiry_month", "points", "value")
 COALITION = "COALITION"
@@ -117,6 +147,45 @@ def cohorts_csv(report: ProgramReport) -> str:
             for cohort in report.cohorts
             for offset, at in enumerate(cohort.months)
         ),
+    )
+
+
+def _group(group: Group | None, places: int) -> tuple[object, ...]:
+    if group is None:
+        return ("", "", "", "", "")
+    per_member = group.spend_per_member.rounded(places)
+    return (group.members, group.purchasers, group.purchases, exact(group.spend), per_member)
+
+
+def campaign_row(result: CampaignResult, currency: str) -> tuple[object, ...]:
+    """A campaign's cost, exact, and its uplift (empty without a control group)."""
+    places = MINOR_UNITS.get(currency, 2)
+    terms, uplift = result.version.terms, result.uplift
+    per_cost = result.incremental_spend_per_cost
+    return (
+        result.version.campaign.code,
+        terms.name,
+        terms.kind.value,
+        terms.funder.value,
+        result.version.campaign.promo_code or "",
+        exact(terms.control_percent),
+        result.points_given,
+        exact(result.cost_value),
+        result.rewarded_members,
+        "" if uplift is None else uplift.window_start.isoformat(),
+        "" if uplift is None else uplift.window_end.isoformat(),
+        *_group(None if uplift is None else uplift.treated, places),
+        *_group(None if uplift is None else uplift.control, places),
+        "" if uplift is None else uplift.uplift.percent(),
+        "" if uplift is None else uplift.incremental_spend.rounded(places),
+        "" if per_cost is None else per_cost.rounded(2),
+    )
+
+
+def campaigns_csv(report: ProgramReport, currency: str) -> str:
+    period = (report.period.start.isoformat(), report.period.end.isoformat(), currency)
+    return _csv(
+        CAMPAIGN_COLUMNS, ((*period, *campaign_row(row, currency)) for row in report.campaigns)
     )
 
 

@@ -75,6 +75,31 @@ def _cohorts_table(report: ProgramReport) -> Table:
     return table
 
 
+def _campaigns_table(report: ProgramReport, currency: str) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD, title="Campaigns: cost, and uplift against the control group"
+    )
+    for name in ("campaign", "points given", "cost", "treated / control", "spend/member"):
+        table.add_column(name, justify="left" if name == "campaign" else "right")
+    table.add_column("uplift %", justify="right")
+    table.add_column("incremental spend", justify="right")
+    places = MINOR_UNITS.get(currency, 2)
+    for result in report.campaigns:
+        cells = ["-", "-", "-", "-"]
+        if (uplift := result.uplift) is not None:
+            t, c = uplift.treated, uplift.control
+            cells = [
+                f"{t.members} / {c.members}",
+                f"{t.spend_per_member.rounded(places)} / {c.spend_per_member.rounded(places)}",
+                str(uplift.uplift.percent()),
+                f"{uplift.incremental_spend.rounded(places)} {currency}",
+            ]
+        cost = report_exports.exact(result.cost_value)
+        code = result.version.campaign.code
+        table.add_row(code, str(result.points_given), f"{cost} {currency}", *cells)
+    return table
+
+
 @app.command("program")
 def program(
     start: Annotated[
@@ -85,9 +110,13 @@ def program(
     cohorts: Annotated[
         Path | None, typer.Option("--cohorts", help="Write the cohort triangle as CSV.")
     ] = None,
+    campaigns: Annotated[
+        Path | None, typer.Option("--campaigns", help="Write the campaigns' rows as CSV.")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Every partner's figures and the coalition's for [--from, --to), and the cohorts."""
+    """Every partner's figures and the coalition's for [--from, --to), the cohorts, and each
+    campaign's cost and uplift."""
     with friendly_errors():
         period = kpis.check_period(_parse_time("--from", start), _parse_time("--to", end))
     settings = settings_for(data_dir)
@@ -97,10 +126,14 @@ def program(
             output.write_text(report_exports.program_csv(report, settings.currency))
         if cohorts is not None:
             cohorts.write_text(report_exports.cohorts_csv(report))
+        if campaigns is not None:
+            campaigns.write_text(report_exports.campaigns_csv(report, settings.currency))
     console.print(f"Program report from {period.start.isoformat()} to {period.end.isoformat()}")
     console.print(_figures_table(report, settings.currency))
     console.print(_cohorts_table(report))
-    for path in (output, cohorts):
+    if report.campaigns:
+        console.print(_campaigns_table(report, settings.currency))
+    for path in (output, cohorts, campaigns):
         if path is not None:
             console.print(f"wrote {path}")
 

@@ -3,6 +3,7 @@ pixels (integer arithmetic on the exact figures, no float), shares already round
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -81,6 +82,30 @@ def cohort_cells(report: ProgramReport) -> list[dict[str, Any]]:
     ]
 
 
+def campaign_rows(report: ProgramReport, currency: str) -> list[dict[str, Any]]:
+    """Each campaign's cost and uplift, and the two groups' spend per member as bars on one
+    scale (integer pixels)."""
+    places = MINOR_UNITS.get(currency, 2)
+    rows = []
+    for result in report.campaigns:
+        uplift = result.uplift
+        row: dict[str, Any] = {"result": result, "uplift": uplift}
+        if uplift is not None:
+            treated = uplift.treated.spend_per_member.rounded(places)
+            control = uplift.control.spend_per_member.rounded(places)
+            widest = max(treated, control, Decimal(1))
+            row |= {
+                "treated": treated,
+                "control": control,
+                "treated_length": int(treated * BAR / widest),
+                "control_length": int(control * BAR / widest),
+                "percent": uplift.uplift.percent(),
+                "incremental": uplift.incremental_spend.rounded(places),
+            }
+        rows.append(row)
+    return rows
+
+
 def page_data(report: ProgramReport, currency: str) -> dict[str, Any]:
     rows = [*report.partners, *([report.coalition] if report.coalition else [])]
     places = MINOR_UNITS.get(currency, 2)
@@ -104,4 +129,5 @@ def page_data(report: ProgramReport, currency: str) -> dict[str, Any]:
         "cohorts": cohort_cells(report),
         "months": len(report.cohorts),
         "cell": min(64, TRIANGLE // max(len(report.cohorts), 1)),
+        "campaigns": campaign_rows(report, currency),
     }

@@ -1,7 +1,8 @@
 """The reports as files, served like the settlement statements (an API key in
 ``Authorization``, or a signed link the GraphQL API gave):
 
-- ``/reports/program/{from}/{to}/program.csv``, ``cohorts.csv`` and ``program.html`` (a
+- ``/reports/program/{from}/{to}/program.csv``, ``cohorts.csv``, ``campaigns.csv`` and
+  ``program.html`` (a
   printable page with charts): every partner and the coalition for staff, a partner key's
   own figures; ``/reports/program/{from}/{to}/partners/{CODE}/...``: one partner's;
 - ``/reports/liability/{asOf}/liability.csv``, and ``.../partners/{CODE}/liability.csv``.
@@ -33,7 +34,12 @@ from .report_charts import page_data
 from .statements import request_scope
 
 CSV = "text/csv; charset=utf-8"
-PROGRAM_FILES = {"program.csv": CSV, "cohorts.csv": CSV, "program.html": "text/html"}
+PROGRAM_FILES = {
+    "program.csv": CSV,
+    "cohorts.csv": CSV,
+    "campaigns.csv": CSV,
+    "program.html": "text/html",
+}
 _templates = Environment(
     loader=PackageLoader("exchange.gateway", "templates"), autoescape=select_autoescape()
 )
@@ -90,6 +96,8 @@ def _program_body(report: ProgramReport, name: str, currency: str) -> str:
         return report_exports.program_csv(report, currency)
     if name == "cohorts.csv":
         return report_exports.cohorts_csv(report)
+    if name == "campaigns.csv":
+        return report_exports.campaigns_csv(report, currency)
     return _templates.get_template("program_report.html").render(**page_data(report, currency))
 
 
@@ -97,7 +105,7 @@ async def program_file(request: Request) -> Response:
     resources: Resources = request.app.state.resources
     name = request.path_params["name"]
     if name not in PROGRAM_FILES:
-        return _refuse(404, "NOT_FOUND", "program.csv, cohorts.csv or program.html")
+        return _refuse(404, "NOT_FOUND", "program.csv, cohorts.csv, campaigns.csv or program.html")
     scope = await request_scope(request, resources)
     if isinstance(scope, Unauthenticated):
         return _refuse(401, "UNAUTHENTICATED", scope.message)

@@ -1,7 +1,8 @@
 """The program report (contract section 11): per partner and for the coalition, points
 issued, redeemed, expired and outstanding with their value, members active, average basket,
-purchase frequency, churn and NPS; cohort retention by enrolment month. Staff see every
-partner and the coalition, a partner key its own figures."""
+purchase frequency, churn and NPS; cohort retention by enrolment month; each campaign's cost
+and uplift against its control group. Staff see every partner and the coalition, a partner
+key its own figures."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import strawberry
 
 from exchange.kit.money import MINOR_UNITS
 from settlement import kpis, program
+from settlement.campaign_uplift import CampaignResult, Group
 from settlement.cohorts import Cohort
+from settlement.ratios import Ratio
 from settlement.report_exports import month
 
 from ..context import Info
@@ -130,10 +133,96 @@ class CohortRetention:
         )
 
 
-@strawberry.type(
-    description="The program's figures for [from, to). Campaign uplift against a control"
-    " group is not reported yet: campaigns do not exist."
-)
+@strawberry.type(description="A group of a campaign's members, and what they bought in its window.")
+class CampaignGroup:
+    members: int
+    purchasers: int = strawberry.field(description="Members with at least one purchase.")
+    purchases: int = strawberry.field(description="EARN entries in the window.")
+    spend: Money = strawberry.field(description="What those purchases cost (exact).")
+    spend_per_member: Money = strawberry.field(
+        description="spend / members, half-even to the minor unit."
+    )
+
+    @classmethod
+    def of(cls, group: Group, currency: str) -> CampaignGroup:
+        places = MINOR_UNITS.get(currency, 2)
+        return cls(
+            members=group.members,
+            purchasers=group.purchasers,
+            purchases=group.purchases,
+            spend=Money.of(group.spend, currency),
+            spend_per_member=Money.of(group.spend_per_member.rounded(places), currency),
+        )
+
+
+@strawberry.type(description="A campaign's uplift: its members against its control group.")
+class CampaignUplift:
+    window_start: datetime = strawberry.field(description="The campaign's window in the period.")
+    window_end: datetime
+    treated: CampaignGroup = strawberry.field(description="The members it was offered to.")
+    control: CampaignGroup = strawberry.field(description="The members it held out.")
+    uplift_percent: str = strawberry.field(
+        description="(treated spend per member / control spend per member - 1) x 100,"
+        " half-even to 1 decimal."
+    )
+    incremental_spend: Money = strawberry.field(
+        description="(treated - control spend per member) x treated members, half-even."
+    )
+
+
+@strawberry.type(description="A campaign in the period: what it cost, and its uplift.")
+class CampaignFigures:
+    code: str
+    name: str
+    kind: str
+    funded_by: str
+    promo_code: str | None
+    control_group_percent: str
+    points_given: int = strawberry.field(
+        description="Its BONUS points posted in the period, less their reversals in it."
+    )
+    cost: Money = strawberry.field(
+        description="Those points at the issue price recorded (the operator's: the till's)."
+    )
+    rewarded_members: int
+    uplift: CampaignUplift | None = strawberry.field(
+        description="Null for a campaign without a control group (or not running then)."
+    )
+    incremental_spend_per_cost: str | None = strawberry.field(
+        description="incrementalSpend / cost, half-even to 2 decimals."
+    )
+
+    @classmethod
+    def of(cls, result: CampaignResult, currency: str) -> CampaignFigures:
+        places = MINOR_UNITS.get(currency, 2)
+        terms, found = result.version.terms, result.uplift
+        uplift = None
+        if found is not None:
+            uplift = CampaignUplift(
+                window_start=found.window_start,
+                window_end=found.window_end,
+                treated=CampaignGroup.of(found.treated, currency),
+                control=CampaignGroup.of(found.control, currency),
+                uplift_percent=str(found.uplift.percent()),
+                incremental_spend=Money.of(found.incremental_spend.rounded(places), currency),
+            )
+        per_cost = result.incremental_spend_per_cost
+        return cls(
+            code=result.version.campaign.code,
+            name=terms.name,
+            kind=terms.kind.value,
+            funded_by=terms.funder.value,
+            promo_code=result.version.campaign.promo_code,
+            control_group_percent=format(terms.control_percent.normalize(), "f"),
+            points_given=result.points_given,
+            cost=Money.of(Ratio.of(result.cost_value, 1).rounded(places), currency),
+            rewarded_members=result.rewarded_members,
+            uplift=uplift,
+            incremental_spend_per_cost=None if per_cost is None else str(per_cost.rounded(2)),
+        )
+
+
+@strawberry.type(description="The program's figures for [from, to).")
 class ProgramReport:
     from_: datetime = strawberry.field(name="from")
     to: datetime
@@ -149,6 +238,10 @@ class ProgramReport:
         description="A cohort per month of the period, oldest first (a partner: the members"
         " it enrolled, active at it)."
     )
+    campaigns: list[CampaignFigures] = strawberry.field(
+        description="Each campaign that ran or gave points in the period (a partner: at its"
+        " tills), with its cost and, if it holds a control group out, its uplift."
+    )
     period: strawberry.Private[kpis.Period]
 
     async def _link(self, info: Info, name: str) -> str:
@@ -161,6 +254,10 @@ class ProgramReport:
     @described("The cohort triangle as CSV (a row per cohort and month): a 15-minute link.")
     async def cohorts_csv_url(self, info: Info) -> str:
         return await self._link(info, "cohorts.csv")
+
+    @described("The campaigns' cost and uplift as CSV (a row per campaign): a 15-minute link.")
+    async def campaigns_csv_url(self, info: Info) -> str:
+        return await self._link(info, "campaigns.csv")
 
     @described("A printable page with charts: a 15-minute link.")
     async def html_url(self, info: Info) -> str:
@@ -185,5 +282,6 @@ async def program_report(
         if report.coalition is None
         else ProgramFigures.of(report.coalition, currency),
         cohorts=[CohortRetention.of(cohort) for cohort in report.cohorts],
+        campaigns=[CampaignFigures.of(result, currency) for result in report.campaigns],
         period=period,
     )
