@@ -6,7 +6,7 @@ its next earn (the generation each earn is checked against)."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -14,6 +14,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from exchange.cli import values
 from exchange.cli.common import (
     DataDir,
     console,
@@ -25,9 +26,8 @@ from exchange.cli.common import (
 )
 from exchange.kit import clock
 from exchange.kit.db import Conn
-from exchange.kit.errors import InvalidInput, NotFound
-from exchange.kit.ids import expect_global_id
-from exchange.kit.money import parse_money
+from exchange.kit.errors import InvalidInput
+from exchange.ledger.errors import TransactionNotFound
 from partners.campaigns import admin, segments, store, verifying
 from partners.campaigns.terms import Funder, Kind, Limits, Version
 from partners.campaigns.writing import Asked
@@ -45,15 +45,10 @@ Count = Annotated[int | None, typer.Option(show_default=False)]
 
 
 def _instant(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"--{name}: {value!r} is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"--{name}: {value!r} has no UTC offset; add Z or +02:00")
-    return parsed.astimezone(UTC)
+        return values.instant(value)
+    except InvalidInput as error:
+        raise InvalidInput(f"--{name}: {error.message}") from None
 
 
 def _chance(value: str | None) -> tuple[int, int] | None:
@@ -63,10 +58,6 @@ def _chance(value: str | None) -> tuple[int, int] | None:
     if not (wins.isdigit() and out_of.isdigit()):
         raise InvalidInput(f"--chance takes WINS/OUT_OF, e.g. 1/4, not {value!r}")
     return int(wins), int(out_of)
-
-
-def _money(value: str | None, currency: str) -> Decimal | None:
-    return None if value is None else parse_money(value, currency, program_currency=currency).amount
 
 
 def _asked() -> Asked:
@@ -164,7 +155,7 @@ def _spec(options: dict[str, Any], currency: str) -> dict[str, Any]:
         "categories": options["category"],
         "tiers": options["tier"],
         "segment_code": options["segment"],
-        "minimum_spend": _money(options["minimum_spend"], currency),
+        "minimum_spend": values.amount(options["minimum_spend"], currency),
         "funder": None if options["funded_by"] is None else Funder(options["funded_by"].upper()),
         "control_percent": options["control_percent"],
         "points_total": options["points_total"],
@@ -283,7 +274,7 @@ def verify_draw(
     """Re-check an instant-win draw from the campaign's seed (shown once it has ended)."""
     settings = settings_for(data_dir)
     with friendly_errors():
-        entry_id = _entry_id(transaction_id)
+        entry_id = values.db_id(transaction_id, "Transaction", TransactionNotFound)
     with database(settings) as url, friendly_errors():
         checked = run_in_transaction(
             url, lambda conn: verifying.check(conn, entry_id, campaign, clock.now())
@@ -308,15 +299,6 @@ def verify_draw(
     console.print("Verified." if checked.verified else "NOT verified.")
     if not checked.verified:
         raise typer.Exit(1)
-
-
-def _entry_id(value: str) -> int:
-    if value.isdigit():
-        return int(value)
-    try:
-        return expect_global_id(value, "Transaction")
-    except NotFound:
-        raise InvalidInput(f"{value!r} is not a transaction id") from None
 
 
 @app.command("segment-create")

@@ -14,6 +14,7 @@ from exchange.kit.errors import InvalidInput
 from partners.campaigns import checks, segments, store, writing
 from partners.campaigns.terms import Funder, Kind, Limits, Terms, Version
 from partners.campaigns.writing import Asked
+from partners.versions import CLOCK_SKEW
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ async def end(
     if at is not None:
         if at.tzinfo is None:
             raise InvalidInput("endsAt needs a time zone offset", field=["endsAt"])
-        if at < now - writing.CLOCK_SKEW:
+        if at < now - CLOCK_SKEW:
             raise InvalidInput("endsAt is in the past", field=["endsAt"])
         stop = at
     request = {"code": code.strip().upper(), "endsAt": at}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from psycopg.errors import UniqueViolation
@@ -22,9 +22,7 @@ from exchange.ledger import idempotency
 from partners.campaigns import draws, store
 from partners.campaigns.errors import CampaignNotFound
 from partners.campaigns.terms import Campaign, Limits, Terms, Version
-from partners.versions import in_force
-
-CLOCK_SKEW = timedelta(minutes=5)
+from partners.versions import in_force, start_of_version
 
 
 class CampaignExists(ExchangeError):
@@ -209,19 +207,6 @@ async def _promo_taken(conn: Conn, promo_code: str) -> bool:
     return await cur.fetchone() is not None
 
 
-def start_of(effective_from: datetime | None, now: datetime) -> datetime:
-    if effective_from is None:
-        return now
-    if effective_from.tzinfo is None:
-        raise InvalidInput("effectiveFrom needs a time zone offset", field=["effectiveFrom"])
-    if effective_from < now - CLOCK_SKEW:
-        raise InvalidInput(
-            "effectiveFrom is in the past: a new version starts now or later",
-            field=["effectiveFrom"],
-        )
-    return effective_from
-
-
 async def change(
     conn: Conn,
     code: str,
@@ -235,7 +220,7 @@ async def change(
     """The campaign's next version: ``changed`` makes its terms from the latest version."""
     if (done := await _claimed(conn, asked, operation)) is not None:
         return done
-    start = start_of(effective_from, now)
+    start = start_of_version(effective_from, now)
     campaign = await store.campaign_by_code(conn, code, lock=True)
     if campaign is None:
         raise CampaignNotFound(f"no campaign {code.strip().upper()}", field=["code"])

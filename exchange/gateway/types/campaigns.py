@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -286,18 +287,25 @@ class CampaignLine:
         )
 
 
+def _about(version: Version) -> dict[str, Any]:
+    """The fields of a line that say which campaign it is."""
+    terms = version.terms
+    return {
+        "code": version.campaign.code,
+        "name": terms.name,
+        "version": version.version,
+        "kind": CampaignKind(terms.kind.value),
+        "funded_by": CampaignFunder(terms.funder.value),
+        "promo_code": version.campaign.promo_code,
+    }
+
+
 def quoted_line(quoted: Quoted, currency: str) -> CampaignLine:
     claim, granted = quoted.claim, quoted.granted
-    version, terms = claim.version, claim.version.terms
     step = explain.quoted(claim, granted, currency)
     limited = None if granted is None else granted.limited_by
     return CampaignLine(
-        code=version.campaign.code,
-        name=terms.name,
-        version=version.version,
-        kind=CampaignKind(terms.kind.value),
-        funded_by=CampaignFunder(terms.funder.value),
-        promo_code=version.campaign.promo_code,
+        **_about(claim.version),
         wanted=claim.wanted,
         points=step.points,
         held_out=claim.held_out,
@@ -310,14 +318,8 @@ def quoted_line(quoted: Quoted, currency: str) -> CampaignLine:
 
 
 def skipped_line(found: Skipped) -> CampaignLine:
-    version, terms = found.version, found.version.terms
     return CampaignLine(
-        code=version.campaign.code,
-        name=terms.name,
-        version=version.version,
-        kind=CampaignKind(terms.kind.value),
-        funded_by=CampaignFunder(terms.funder.value),
-        promo_code=version.campaign.promo_code,
+        **_about(found.version),
         wanted=0,
         points=0,
         held_out=False,
