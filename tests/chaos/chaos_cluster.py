@@ -328,7 +328,7 @@ class Cluster:
         )
         self.worker = Service(
             "worker",
-            exchange_command("worker", "--lease", "30", "--no-tier-review", "--no-expiry"),
+            exchange_command("worker", "--lease", "30"),
             env,
             self.root / "worker.log",
             ready_line="Delivering webhooks",
