@@ -15,6 +15,7 @@ from exchange.cli import (
     importing,
     keys,
     members,
+    outbox,
     partners,
     referrals,
     report,
@@ -61,6 +62,7 @@ app.add_typer(rewards.app, name="rewards")
 app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(bonuses.app, name="bonuses")
 app.add_typer(referrals.app, name="referrals")
+app.add_typer(outbox.app, name="outbox")
 app.command("audit-log")(audit_log)
 trail.audit_state_changes(app)
 

@@ -73,6 +73,7 @@ AUDITED: dict[str, Wanted] = {
     # without the points options it only lists the versions
     "referrals program": lambda options: options.get("referrer_points") is not None,
     "referrals pay": _always,
+    "outbox maintain": _always,
 }
 
 NOT_AUDITED = frozenset(

@@ -20,6 +20,7 @@ from exchange.kit.db import open_pool
 from exchange.kit.logs import configure as configure_logging
 from exchange.kit.secrets_box import SecretBox
 from exchange.kit.settings import Settings
+from exchange.ledger import outbox_partitions
 from exchange.ledger.expiry import ExpiryPolicy, expire_daily
 from partners.conversions import sweeping as conversions
 from partners.tiers.reviewing import review_daily
@@ -54,6 +55,14 @@ def worker(
             " EXCHANGE_EXPIRY_POLICY."
         ),
     ] = True,
+    outbox_partitions: Annotated[
+        bool,
+        typer.Option(
+            help="Make the outbox's coming monthly partitions and archive months older than"
+            " EXCHANGE_OUTBOX_RETENTION_DAYS, at start and then once a day (exchange outbox"
+            " maintain)."
+        ),
+    ] = True,
     metrics_port: Annotated[
         int | None,
         typer.Option(
@@ -86,7 +95,8 @@ def worker(
         console.print(f"Database: {describe(settings)}")
         private = " (private targets allowed)" if settings.webhook_allow_private_targets else ""
         console.print(f"Delivering webhooks{private}, {concurrency} at a time; Ctrl-C stops.")
-        asyncio.run(_run(url, settings, options, Daily(tier_review, expiry)))
+        daily = Daily(tier_review, expiry, outbox_partitions)
+        asyncio.run(_run(url, settings, options, daily))
     console.print("Stopped.")
 
 
@@ -96,6 +106,7 @@ class Daily:
 
     tier_review: bool
     expiry: bool
+    outbox_partitions: bool = True
 
 
 async def _run(url: str, settings: Settings, options: WorkerOptions, daily: Daily) -> None:
@@ -111,6 +122,9 @@ async def _run(url: str, settings: Settings, options: WorkerOptions, daily: Dail
                 jobs.append(review_daily(pool, stop))
             if daily.expiry:
                 jobs.append(expire_daily(pool, ExpiryPolicy.from_settings(settings), stop))
+            if daily.outbox_partitions:
+                retention = timedelta(days=settings.outbox_retention_days)
+                jobs.append(outbox_partitions.maintain_daily(pool, retention, stop))
             await asyncio.gather(running.run(stop), *jobs)
     finally:
         await pool.close()

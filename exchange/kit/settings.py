@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     that and every point of a member with no earn or burn for ``expiry_inactivity_days``;
     ``none``, never (the expiry run expires nothing)."""
     expiry_inactivity_days: int = Field(default=365, ge=1)
+    outbox_retention_days: int = Field(default=90, ge=7)
+    """Outbox months that ended longer ago than this are archived by the worker (moved to
+    the schema outbox_archive); the webhook retry schedule is far shorter."""
     transfer_daily_limit_points: int = Field(default=10_000, ge=0)
     """The most points a member may transfer to other members in one UTC day."""
     conversion_quote_seconds: int = Field(default=60, ge=5, le=3600)

@@ -352,11 +352,15 @@ class OutboxEvent(Base):
     member_seq: Mapped[int | None] = mapped_column(BigInteger)
     entry_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(TS, server_default=text("now()"))
+    created_at: Mapped[datetime] = mapped_column(TS, primary_key=True, server_default=text("now()"))
+    """The partition key: one partition a month (migration 0026, outbox_partitions)."""
     xid: Mapped[str] = mapped_column(XID8, server_default=text("pg_current_xact_id()"))
     """The writing transaction's id: webhooks fan out by it (migration 0005)."""
 
-    __table_args__ = (Index("ix_outbox_events_xid", "xid"),)
+    __table_args__ = (
+        Index("ix_outbox_events_xid", "xid"),
+        {"postgresql_partition_by": "RANGE (created_at)"},
+    )
 
 
 class ImportJob(Base):
