@@ -33,10 +33,12 @@ class LedgerAudit:
 async def settlement_batches(
     info: Info, first: int = 20, after: str | None = None
 ) -> SettlementBatchConnection:
+    _ = info.context.principal.scope  # staff and partners: a member token is FORBIDDEN
     return await batch_page(info, first=first, after=after)
 
 
 async def settlement_batch(info: Info, id: strawberry.ID) -> SettlementBatch | None:
+    _ = info.context.principal.scope  # staff and partners: a member token is FORBIDDEN
     try:
         batch_id = expect_global_id(id, "SettlementBatch")
     except NotFound:

@@ -27,6 +27,13 @@ def test_naive_or_malformed_datetimes_are_refused(value):
         parse_datetime(value)
 
 
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+02:34", "9999-12-31T23:59:59-05:00"])
+def test_datetimes_outside_utcs_range_are_refused(value):
+    """Found by the schema fuzz: these were an OverflowError (a masked server error)."""
+    with pytest.raises(ValueError, match="out of range"):
+        parse_datetime(value)
+
+
 def test_datetime_output_is_utc_with_offset():
     value = datetime(2025, 5, 1, 14, tzinfo=timezone(timedelta(hours=2)))
     assert serialize_datetime(value) == "2025-05-01T12:00:00+00:00"

@@ -34,7 +34,10 @@ def parse_datetime(value: object) -> datetime:
         raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset; add Z or an offset such as +02:00")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC (found by the fuzz)
+        raise ValueError(f"{value!r} is out of range in UTC") from None
 
 
 def serialize_duration(value: timedelta) -> str:
