@@ -184,6 +184,43 @@ class World:
         )
         return code
 
+    async def member_pool(self, points: int = 0) -> str:
+        """A pool the member owns, with ``points`` it put in."""
+        me = self.api("member")
+        done = await me.ok(
+            "createPool", {"name": "Family", "idempotencyKey": key()}, "membership { pool { id } }"
+        )
+        pool = str(done["membership"]["pool"]["id"])
+        if points:
+            await me.ok(
+                "contributeToPool", {"poolId": pool, "points": points, "idempotencyKey": key()}, ""
+            )
+        return pool
+
+    async def pool_with_b(self) -> str:
+        """The member's pool, with partner B's member in it as a contributor."""
+        pool = await self.member_pool()
+        await self.api("member").ok(
+            "setPoolMember",
+            {"poolId": pool, "memberId": member_gid(self.member_b), "role": "CONTRIBUTOR"},
+            "",
+        )
+        return pool
+
+    async def bonus_type(self) -> str:
+        """A bonus event type in force now (REVIEW, 10 points)."""
+        if "bonus" not in self.made:
+            await self.admin.ok(
+                "setBonusEventTypes",
+                {
+                    "eventTypes": [{"code": "REVIEW", "name": "Product review", "points": 10}],
+                    "idempotencyKey": key(),
+                },
+                "",
+            )
+            self.made["bonus"] = "REVIEW"
+        return str(self.made["bonus"])
+
     async def api_key_of_a(self) -> str:
         done = await self.admin.ok(
             "createApiKey",

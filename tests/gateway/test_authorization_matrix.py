@@ -191,6 +191,22 @@ QUERIES: dict[str, Row] = {
         variables(lambda w: _const({"f": later(days=-30), "t": later(days=1)})),
     ),
     "ledgerAudit": Row("{ ledgerAudit { ok } }", STAFF),
+    "bonusEventTypes": Row(
+        "{ bonusEventTypes { version } }",
+        expect("OK", "OK", "OK", "OK", "OK"),
+        variables(lambda w: _after(w.bonus_type(), {})),
+    ),
+    "bonusCatalogues": Row(
+        "{ bonusCatalogues { version } }",
+        expect("OK", "OK", "OK", "OK", "OK"),
+        variables(lambda w: _after(w.bonus_type(), {})),
+    ),
+    "referralProgram": Row(
+        "{ referralProgram { version } }", expect("NULL", "NULL", "NULL", "NULL", "NULL")
+    ),
+    "referralPrograms": Row(
+        "{ referralPrograms { version } }", expect("EMPTY", "EMPTY", "EMPTY", "EMPTY", "EMPTY")
+    ),
     "auditEvents": Row("{ auditEvents(first: 10) { edges { cursor } } }", STAFF),
 }
 
@@ -519,6 +535,80 @@ MUTATIONS: dict[str, Row] = {
         mutation("discardSettlementBatch"),
         STAFF,
         inputs(lambda w: _field("batchId", w.draft_batch())),
+    ),
+    "createPool": Row(
+        mutation("createPool"),
+        expect("FORBIDDEN", "FORBIDDEN", member="OK"),
+        inputs(lambda w: _const({"name": "Trip", "idempotencyKey": key()})),
+    ),
+    "setPoolMember": Row(
+        mutation("setPoolMember"),
+        expect("FORBIDDEN", "FORBIDDEN", member="OK"),
+        inputs(
+            lambda w: _field(
+                "poolId", w.member_pool(), memberId=member_gid(w.member_b), role="SPENDER"
+            )
+        ),
+    ),
+    "removePoolMember": Row(
+        mutation("removePoolMember"),
+        expect("FORBIDDEN", "FORBIDDEN", member="OK"),
+        inputs(lambda w: _field("poolId", w.pool_with_b(), memberId=member_gid(w.member_b))),
+    ),
+    "contributeToPool": Row(
+        mutation("contributeToPool"),
+        expect("FORBIDDEN", "FORBIDDEN", member="OK"),
+        inputs(lambda w: _field("poolId", w.member_pool(), points=1, idempotencyKey=key())),
+    ),
+    "burnPoolPoints": Row(
+        mutation("burnPoolPoints"),
+        expect("OK", "MEMBER_NOT_FOUND"),
+        inputs(
+            lambda w: _field(
+                "poolId", w.member_pool(points=5), memberId=w.member, points=1, idempotencyKey=key()
+            )
+        ),
+    ),
+    "awardBonus": Row(
+        mutation("awardBonus"),
+        expect("OK", "MEMBER_NOT_FOUND"),
+        inputs(
+            lambda w: _field(
+                "eventType",
+                w.bonus_type(),
+                memberId=w.member,
+                reference=key(),
+                idempotencyKey=key(),
+            )
+        ),
+    ),
+    "setBonusEventTypes": Row(
+        mutation("setBonusEventTypes"),
+        ADMIN_ONLY,
+        inputs(
+            lambda w: _const(
+                {
+                    "effectiveFrom": later(days=400),
+                    "eventTypes": [{"code": "SURVEY", "name": "Survey", "points": 5}],
+                    "idempotencyKey": key(),
+                }
+            )
+        ),
+    ),
+    "setReferralProgram": Row(
+        mutation("setReferralProgram"),
+        ADMIN_ONLY,
+        inputs(
+            lambda w: _const(
+                {
+                    "effectiveFrom": later(days=400),
+                    "referrerPoints": 100,
+                    "referredPoints": 50,
+                    "minimumPoints": 10,
+                    "idempotencyKey": key(),
+                }
+            )
+        ),
     ),
     "recordSurveyAnswer": Row(
         mutation("recordSurveyAnswer"),
