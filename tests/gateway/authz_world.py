@@ -221,6 +221,40 @@ class World:
             self.made["bonus"] = "REVIEW"
         return str(self.made["bonus"])
 
+    async def currency(self) -> str:
+        """Partner A's own program currency (AMI: 1 point = 2 A-miles out, 1 mile = 0.5 in)."""
+        if "currency" not in self.made:
+            await self.a.ok(
+                "setConversionRules",
+                {
+                    "currency": "AMI",
+                    "name": "A-miles",
+                    "in": {"rate": "0.5"},
+                    "out": {"rate": "2"},
+                    "idempotencyKey": key(),
+                },
+                "",
+            )
+            self.made["currency"] = "AMI"
+        return str(self.made["currency"])
+
+    async def quote(self, by: str = "member") -> str:
+        """A quote of 10 of the member's points out to A-miles, asked by ``by``."""
+        given = {"currency": await self.currency(), "direction": "OUT", "points": 10}
+        if by != "member":
+            given["memberId"] = self.member
+        done = await self.api(by).ok("quoteConversion", given, "quote { id }")
+        return str(done["quote"]["id"])
+
+    async def conversion(self) -> str:
+        """A conversion out, waiting for partner A's answer."""
+        done = await self.api("member").ok(
+            "convertPoints",
+            {"quoteId": await self.quote(), "idempotencyKey": key()},
+            "conversion { id }",
+        )
+        return str(done["conversion"]["id"])
+
     async def api_key_of_a(self) -> str:
         done = await self.admin.ok(
             "createApiKey",

@@ -207,6 +207,21 @@ QUERIES: dict[str, Row] = {
     "referralPrograms": Row(
         "{ referralPrograms { version } }", expect("EMPTY", "EMPTY", "EMPTY", "EMPTY", "EMPTY")
     ),
+    "programCurrencies": Row(
+        "{ programCurrencies { code } }",
+        expect("OK", "OK", "OK", "OK", "OK"),
+        variables(lambda w: _after(w.currency(), {})),
+    ),
+    "conversions": Row(
+        "{ conversions(first: 10) { edges { cursor } } }",
+        expect("OK", "EMPTY", member="OK", finance="OK", admin="OK"),
+        variables(lambda w: _after(w.conversion(), {})),
+    ),
+    "conversion": Row(
+        "query($id: ID!) { conversion(id: $id) { id } }",
+        expect("OK", "NULL", member="OK", finance="OK", admin="OK"),
+        variables(lambda w: _wrap("id", w.conversion())),
+    ),
     "auditEvents": Row("{ auditEvents(first: 10) { edges { cursor } } }", STAFF),
 }
 
@@ -610,6 +625,32 @@ MUTATIONS: dict[str, Row] = {
             )
         ),
     ),
+    "setConversionRules": Row(
+        mutation("setConversionRules"),
+        expect("OK", "OK", admin="OK"),
+        inputs(lambda w: _program_currency(w)),
+    ),
+    "quoteConversion": Row(
+        mutation("quoteConversion"),
+        # partner B converts into its own program only: A's currency is not found for it
+        expect("OK", "CONVERSION_CURRENCY_NOT_FOUND", member="OK"),
+        inputs(lambda w: _quote_input(w)),
+    ),
+    "convertPoints": Row(
+        mutation("convertPoints"),
+        expect("OK", "CONVERSION_QUOTE_NOT_FOUND", member="OK"),
+        inputs(lambda w: _field("quoteId", w.quote(_quoter(w)), idempotencyKey=key())),
+    ),
+    "confirmConversion": Row(
+        mutation("confirmConversion"),
+        expect("OK", "NOT_FOUND"),
+        inputs(lambda w: _field("conversionId", w.conversion(), idempotencyKey=key())),
+    ),
+    "declineConversion": Row(
+        mutation("declineConversion"),
+        expect("OK", "NOT_FOUND"),
+        inputs(lambda w: _field("conversionId", w.conversion(), idempotencyKey=key())),
+    ),
     "recordSurveyAnswer": Row(
         mutation("recordSurveyAnswer"),
         expect("OK", "MEMBER_NOT_FOUND", finance="OK", admin="OK"),
@@ -651,6 +692,27 @@ async def _prepaid_block(world: World) -> dict[str, Any]:
         "reference": key(),
         "idempotencyKey": key(),
     }
+
+
+def _quoter(world: World) -> str:
+    """Partner A quotes for its member; anyone else tries the member's own quote."""
+    return "partner_a" if world.caller == "partner_a" else "member"
+
+
+async def _quote_input(world: World) -> dict[str, Any]:
+    given = {"currency": await world.currency(), "direction": "OUT", "points": 10}
+    return given if world.caller == "member" else {**given, "memberId": world.member}
+
+
+async def _program_currency(world: World) -> dict[str, Any]:
+    """A new currency of the caller's program (admin: of partner A's)."""
+    given = {
+        "currency": f"X{key()[-5:].upper()}",
+        "name": "Other miles",
+        "in": {"rate": "1"},
+        "idempotencyKey": key(),
+    }
+    return {**given, "partnerCode": world.cast.partner_a.code} if world.caller == "admin" else given
 
 
 async def _instant_win(world: World) -> dict[str, Any]:
