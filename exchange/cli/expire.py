@@ -21,7 +21,7 @@ from exchange.cli.common import (
 )
 from exchange.kit import clock
 from exchange.kit.db import Pool
-from exchange.ledger import expiry
+from exchange.ledger import expiry, expiry_warnings
 from exchange.ledger.expiry import ExpiryPolicy, ExpiryRun
 
 
@@ -87,10 +87,19 @@ def expire(
             show_default=False,
         ),
     ] = None,
+    warn: Annotated[
+        bool,
+        typer.Option(
+            "--warn",
+            help="Then warn of points expiring within EXCHANGE_EXPIRY_WARNING_DAYS of --as-of:"
+            " one points.expiring event per member and date, never twice.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Expire the points due by the expiry policy (EXCHANGE_EXPIRY_POLICY): held points and
-    closed members' points stay; running again expires nothing more."""
+    closed members' points stay; running again expires nothing more. With --warn, warn of
+    what expires next."""
     settings = settings_for(data_dir)
     policy = ExpiryPolicy.from_settings(settings)
     instant = parse_as_of(as_of)
@@ -108,3 +117,13 @@ def expire(
         f"{run.entries:,} EXPIRY transactions, {run.events:,} points.expired events."
         f" Policy: {describe_policy(policy)}."
     )
+    if warn:
+        days = settings.expiry_warning_days
+        with database(settings) as url, friendly_errors():
+            warned = run_with_pool(
+                url, lambda pool: expiry_warnings.warn_expiring(pool, as_of=instant, days=days)
+            )
+        console.print(
+            f"{warned.warnings:,} points.expiring events for points expiring by"
+            f" {warned.until.date().isoformat()} ({days} days; EXCHANGE_EXPIRY_WARNING_DAYS)."
+        )

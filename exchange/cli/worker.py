@@ -52,7 +52,8 @@ def worker(
         bool,
         typer.Option(
             help="Expire due points at start and then once a day (exchange expire), by"
-            " EXCHANGE_EXPIRY_POLICY."
+            " EXCHANGE_EXPIRY_POLICY, and warn of points expiring within"
+            " EXCHANGE_EXPIRY_WARNING_DAYS (points.expiring)."
         ),
     ] = True,
     outbox_partitions: Annotated[
@@ -121,7 +122,14 @@ async def _run(url: str, settings: Settings, options: WorkerOptions, daily: Dail
             if daily.tier_review:
                 jobs.append(review_daily(pool, stop))
             if daily.expiry:
-                jobs.append(expire_daily(pool, ExpiryPolicy.from_settings(settings), stop))
+                jobs.append(
+                    expire_daily(
+                        pool,
+                        ExpiryPolicy.from_settings(settings),
+                        stop,
+                        warning_days=settings.expiry_warning_days,
+                    )
+                )
             if daily.outbox_partitions:
                 retention = timedelta(days=settings.outbox_retention_days)
                 jobs.append(outbox_partitions.maintain_daily(pool, retention, stop))

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=90, ge=7)
     """Outbox months that ended longer ago than this are archived by the worker (moved to
     the schema outbox_archive); the webhook retry schedule is far shorter."""
+    expiry_warning_days: int = Field(default=30, ge=0, le=365)
+    """How many days ahead members are warned of points that will expire (a
+    ``points.expiring`` event per member and date of expiry); 0: no warnings."""
     transfer_daily_limit_points: int = Field(default=10_000, ge=0)
     """The most points a member may transfer to other members in one UTC day."""
     conversion_quote_seconds: int = Field(default=60, ge=5, le=3600)

@@ -22,6 +22,7 @@ from exchange.kit.db import Conn, Pool, connection, transaction
 from exchange.kit.errors import InvalidInput
 from exchange.kit.settings import Settings
 from exchange.ledger import idempotency
+from exchange.ledger.expiry_warnings import warn_expiring
 
 CHUNK = 1000
 DAILY = timedelta(days=1)
@@ -210,15 +211,25 @@ async def run_expiry_once(
 
 
 async def expire_daily(
-    pool: Pool, policy: ExpiryPolicy, stop: asyncio.Event, *, every: timedelta = DAILY
+    pool: Pool,
+    policy: ExpiryPolicy,
+    stop: asyncio.Event,
+    *,
+    every: timedelta = DAILY,
+    warning_days: int = 0,
 ) -> None:
-    """Expire what is due now, then every ``every`` until ``stop`` (``exchange worker``). A
+    """Expire what is due now, then every ``every`` until ``stop`` (``exchange worker``), and
+    after each run warn of what expires within ``warning_days`` (``points.expiring``). A
     failed run is logged and tried again at the next one; several workers may run it at
-    once: members are locked, and a second run finds nothing more to expire."""
+    once: members are locked, and a second run finds nothing more to expire and no warning
+    left to send."""
     while not stop.is_set():
         try:
             run = await run_expiry(pool, as_of=clock.now(), policy=policy)
             logger.info("expiry: %d points of %d members", run.points, run.members)
+            if policy.rule != "none" and warning_days > 0:
+                warned = await warn_expiring(pool, as_of=clock.now(), days=warning_days)
+                logger.info("expiry warnings: %d points.expiring events", warned.warnings)
         except Exception:
             logger.exception("expiry failed; trying again at the next run")
         try:

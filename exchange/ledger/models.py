@@ -10,7 +10,7 @@ member and +N to the redeeming partner's REDEEMED account. Every entry sums to z
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -292,6 +293,19 @@ class LotConsumption(Base):
         CheckConstraint("(kind = 'REFUND') = (points < 0)", name="sign_by_kind"),
         Index("ix_lot_consumptions_entry", "entry_id"),
     )
+
+
+class ExpiryWarning(Base):
+    """A ``points.expiring`` warning sent: one per member and UTC date of expiry (migration
+    0027), the key that makes it once."""
+
+    __tablename__ = "expiry_warnings"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    expires_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+    first_expires_at: Mapped[datetime] = mapped_column(TS)
+    warned_at: Mapped[datetime] = mapped_column(TS)
 
 
 class Hold(Base):

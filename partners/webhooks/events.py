@@ -21,6 +21,9 @@ EVENT_TYPES: dict[str, str] = {
     "burn.expired": "a hold that ran out before its capture",
     "burn.refunded": "burned points given back (refundBurn)",
     "points.expired": "points this partner issued that expired (runExpiry, exchange expire)",
+    "points.expiring": "points of a member this partner enrolled that expire on a date"
+    " EXCHANGE_EXPIRY_WARNING_DAYS ahead, once per member and date (exchange worker, exchange"
+    " expire --warn)",
     "points.bonus_awarded": "bonus points this partner awarded a member (awardBonus)",
     "member.login_code": "a one-time login code for a member this partner enrolled, to send"
     " by e-mail or SMS (with EXCHANGE_LOGIN_CODE_SENDER=webhook)",
