@@ -85,6 +85,10 @@ class Formats:
     def money(self, amount: Decimal, currency: str) -> str:
         return format_currency(amount, currency, locale=self.language)
 
+    def price(self, amount: Decimal, currency: str) -> str:
+        """Money per point, every decimal kept (0.008 EUR stays 0.008, never 0.01)."""
+        return format_currency(amount, currency, locale=self.language, decimal_quantization=False)
+
     def date(self, value: Instant | Day) -> str:
         if isinstance(value, Instant):
             value = value.astimezone(ZoneInfo(self.zone)).date()
